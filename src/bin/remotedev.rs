@@ -1,0 +1,119 @@
+//! `remotedev`: run a relay from the command line with the reference relay's flags.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use remotedev::protocol::ProtocolVersion;
+use remotedev::{Relay, RelayError, RelayOptions};
+
+/// A RemoteDev / Redux DevTools relay: point remote Redux DevTools apps and monitors at
+/// ws://HOSTNAME:PORT/socketcluster/.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Interface to listen on. The default accepts connections from this machine only;
+    /// use --hostname 0.0.0.0 (or ::) to listen on all interfaces, e.g. for phones and
+    /// emulators. The relay has no authentication.
+    #[arg(long, default_value = "127.0.0.1")]
+    hostname: String,
+    /// TCP port; 0 picks a free one.
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// 0 = silent, 1 = errors, 2 = warnings, 3 = info.
+    #[arg(long = "logLevel", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=3))]
+    log_level: u8,
+    /// Milliseconds between keep-alive pings to each socket.
+    #[arg(long = "pingInterval", default_value_t = 8000, value_parser = clap::value_parser!(u64).range(1..))]
+    ping_interval: u64,
+    /// Milliseconds of silence after which a socket is closed (4001); sent to clients.
+    #[arg(long = "pingTimeout", default_value_t = 20000, value_parser = clap::value_parser!(u64).range(1..))]
+    ping_timeout: u64,
+    /// Largest inbound message in bytes; larger ones close the socket with 1009.
+    #[arg(long = "maxPayload", default_value_t = 100 * 1024 * 1024)]
+    max_payload: usize,
+    /// Bytes that may wait for one slow socket before it is closed with 4100.
+    #[arg(long = "maxOutboundBytes", default_value_t = 64 * 1024 * 1024)]
+    max_outbound_bytes: usize,
+    /// Keep-alive form: auto (both until the client answers one), 1 (`#1`/`#2`) or 2 (empty frames).
+    #[arg(long = "protocolVersion", default_value = "auto")]
+    protocol_version: ProtocolVersion,
+    /// Milliseconds a logged-in socket may take to subscribe before targeted messages
+    /// are sent to it as plain events.
+    #[arg(long = "subscribeGraceMs", default_value_t = 2000)]
+    subscribe_grace_ms: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(args.log_level);
+    let mut options = RelayOptions::default();
+    options.host = args.hostname;
+    options.port = args.port;
+    options.ping_interval = Duration::from_millis(args.ping_interval);
+    options.ping_timeout = Duration::from_millis(args.ping_timeout);
+    options.max_payload = args.max_payload;
+    options.outbound_limit = args.max_outbound_bytes;
+    options.protocol_version = args.protocol_version;
+    options.subscribe_grace = Duration::from_millis(args.subscribe_grace_ms);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("remotedev: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(options))
+}
+
+async fn serve(options: RelayOptions) -> ExitCode {
+    let relay = match Relay::start(options).await {
+        Ok(relay) => relay,
+        Err(e @ RelayError::AddrInUse { .. }) => {
+            eprintln!("remotedev: {e}; choose another with --port");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("remotedev: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("remotedev relay listening on {}", relay.url());
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    relay.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn init_logging(level: u8) {
+    let max = match level {
+        0 => return,
+        1 => tracing::Level::ERROR,
+        2 => tracing::Level::WARN,
+        _ => tracing::Level::INFO,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(max)
+        .with_writer(std::io::stderr)
+        .init();
+}

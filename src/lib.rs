@@ -1,0 +1,4 @@
+pub mod protocol;
+pub mod relay;
+
+pub use relay::{BlockingRelay, Relay, RelayError, RelayOptions};

@@ -1,0 +1,182 @@
+//! Builders for every outbound frame (SC§3–§7), in the key order of the reference
+//! packages so our bytes match the captures.
+//!
+//! Payloads are taken as raw JSON text and copied in unchanged; only names (event and
+//! channel names, ids) are JSON-escaped here.
+
+use super::error::ErrorObject;
+
+/// Appends `s` as a JSON string literal.
+pub fn push_json_str(out: &mut String, s: &str) {
+    let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("a str always serializes"));
+    }
+}
+
+/// `s` as a JSON string literal.
+pub fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_json_str(&mut out, s);
+    out
+}
+
+/// `{"event":E[,"data":D]}`: a transmit.
+pub fn transmit(event: &str, data: Option<&str>) -> String {
+    let mut out = String::with_capacity(20 + event.len() + data.map_or(0, str::len));
+    out.push_str(r#"{"event":"#);
+    push_json_str(&mut out, event);
+    if let Some(d) = data {
+        out.push_str(r#","data":"#);
+        out.push_str(d);
+    }
+    out.push('}');
+    out
+}
+
+/// `{"event":E[,"data":D],"cid":N}`: an invoke.
+pub fn invoke(event: &str, data: Option<&str>, cid: u64) -> String {
+    let mut out = transmit(event, data);
+    out.pop();
+    out.push_str(r#","cid":"#);
+    out.push_str(&cid.to_string());
+    out.push('}');
+    out
+}
+
+/// `{"event":"#publish","data":{"channel":C[,"data":D]}}`: a channel delivery.
+/// Built once per publish and shared by every subscriber.
+pub fn publish(channel: &str, data: Option<&str>) -> String {
+    let mut out = String::with_capacity(48 + channel.len() + data.map_or(0, str::len));
+    out.push_str(r##"{"event":"#publish","data":{"channel":"##);
+    push_json_str(&mut out, channel);
+    if let Some(d) = data {
+        out.push_str(r#","data":"#);
+        out.push_str(d);
+    }
+    out.push_str("}}");
+    out
+}
+
+/// `{"rid":N}`: a successful response without data. `rid` is the raw cid text.
+pub fn ack(rid: &str) -> String {
+    format!(r#"{{"rid":{rid}}}"#)
+}
+
+/// `{"rid":N,"data":D}`.
+pub fn ack_data(rid: &str, data: &str) -> String {
+    format!(r#"{{"rid":{rid},"data":{data}}}"#)
+}
+
+/// `{"rid":N,"error":ERR[,"data":D]}` (the `data` form is v14's).
+pub fn ack_error(rid: &str, error: &ErrorObject, data: Option<&str>) -> String {
+    let err = error.to_json();
+    match data {
+        Some(d) => format!(r#"{{"rid":{rid},"error":{err},"data":{d}}}"#),
+        None => format!(r#"{{"rid":{rid},"error":{err}}}"#),
+    }
+}
+
+/// The data of a handshake response (SC§4): exactly `id`, `pingTimeout`, optional
+/// `authError`, `isAuthenticated`.
+pub fn handshake_status(
+    id: &str,
+    ping_timeout_ms: u64,
+    auth_error: Option<&ErrorObject>,
+) -> String {
+    let mut out = String::with_capacity(96);
+    out.push_str(r#"{"id":"#);
+    push_json_str(&mut out, id);
+    out.push_str(r#","pingTimeout":"#);
+    out.push_str(&ping_timeout_ms.to_string());
+    if let Some(e) = auth_error {
+        out.push_str(r#","authError":"#);
+        out.push_str(&e.to_json());
+    }
+    out.push_str(r#","isAuthenticated":false}"#);
+    out
+}
+
+/// `{"event":"#handshake","data":{"authToken":T},"cid":N}`: what a client sends first.
+pub fn handshake_request(cid: u64, auth_token: Option<&str>) -> String {
+    let token = auth_token.map_or_else(|| "null".to_owned(), json_str);
+    invoke(
+        "#handshake",
+        Some(&format!(r#"{{"authToken":{token}}}"#)),
+        cid,
+    )
+}
+
+/// `{"event":"#disconnect","data":{"code":C[,"data":R]}}` (SC§7), sent to v1 peers
+/// before the close frame.
+pub fn disconnect(code: u16, reason: Option<&str>) -> String {
+    let data = match reason {
+        Some(r) => format!(r#"{{"code":{code},"data":{}}}"#, json_str(r)),
+        None => format!(r#"{{"code":{code}}}"#),
+    };
+    transmit("#disconnect", Some(&data))
+}
+
+/// `{"event":"#subscribe","data":{"channel":C},"cid":N}`.
+pub fn subscribe(channel: &str, cid: u64) -> String {
+    invoke(
+        "#subscribe",
+        Some(&format!(r#"{{"channel":{}}}"#, json_str(channel))),
+        cid,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::error::names;
+
+    #[test]
+    fn frames_match_reference_bytes() {
+        assert_eq!(ack("3"), r#"{"rid":3}"#);
+        assert_eq!(
+            ack_data("2", r#""respond""#),
+            r#"{"rid":2,"data":"respond"}"#
+        );
+        assert_eq!(
+            publish("log", Some(r#"{"id":"a","type":"DISCONNECTED"}"#)),
+            r##"{"event":"#publish","data":{"channel":"log","data":{"id":"a","type":"DISCONNECTED"}}}"##
+        );
+        assert_eq!(
+            transmit("#removeAuthToken", None),
+            r##"{"event":"#removeAuthToken"}"##
+        );
+        assert_eq!(
+            disconnect(4321, Some("server says bye")),
+            r##"{"event":"#disconnect","data":{"code":4321,"data":"server says bye"}}"##
+        );
+        assert_eq!(
+            handshake_status("yN-w0lZOrB5TXxd5AAAA", 20000, None),
+            r#"{"id":"yN-w0lZOrB5TXxd5AAAA","pingTimeout":20000,"isAuthenticated":false}"#
+        );
+        assert_eq!(
+            handshake_request(1, None),
+            r##"{"event":"#handshake","data":{"authToken":null},"cid":1}"##
+        );
+        assert_eq!(
+            subscribe("respond", 3),
+            r##"{"event":"#subscribe","data":{"channel":"respond"},"cid":3}"##
+        );
+        let e = ErrorObject::new(names::INVALID_ACTION, "Client publish feature is disabled");
+        assert_eq!(
+            ack_error("5", &e, None),
+            r#"{"rid":5,"error":{"message":"Client publish feature is disabled","name":"InvalidActionError"}}"#
+        );
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(json_str("a\"b\\c\n"), r#""a\"b\\c\n""#);
+        assert_eq!(transmit("é", Some("1")), r#"{"event":"é","data":1}"#);
+    }
+}

@@ -1,0 +1,75 @@
+//! A relay for code that is not async: it owns its tokio runtime. The C and Python
+//! bindings wrap this.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::error::RelayError;
+use super::options::RelayOptions;
+use super::server::Relay;
+
+/// A relay running on its own runtime threads. [`BlockingRelay::shutdown`] (or drop)
+/// closes every socket and joins the runtime. Do not call its methods from inside an
+/// async runtime: they block.
+pub struct BlockingRelay {
+    runtime: Option<tokio::runtime::Runtime>,
+    relay: Option<Relay>,
+    local_addr: SocketAddr,
+    url: String,
+}
+
+impl BlockingRelay {
+    /// Starts a relay and returns once it is listening.
+    pub fn start(options: RelayOptions) -> Result<BlockingRelay, RelayError> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(n) = options.worker_threads {
+            builder.worker_threads(n.max(1));
+        }
+        let runtime = builder
+            .enable_all()
+            .thread_name("remotedev-relay")
+            .build()
+            .map_err(RelayError::Runtime)?;
+        let relay = runtime.block_on(Relay::start(options))?;
+        Ok(BlockingRelay {
+            local_addr: relay.local_addr(),
+            url: relay.url(),
+            relay: Some(relay),
+            runtime: Some(runtime),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// `ws://host:port/socketcluster/`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has run.
+    pub fn is_stopped(&self) -> bool {
+        self.relay.is_none()
+    }
+
+    /// Closes every socket (1001) and stops the runtime. Idempotent.
+    pub fn shutdown(&mut self) {
+        if let (Some(relay), Some(rt)) = (self.relay.take(), self.runtime.as_ref()) {
+            rt.block_on(relay.shutdown());
+        }
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+impl Drop for BlockingRelay {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

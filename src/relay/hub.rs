@@ -1,0 +1,181 @@
+//! The shared state of one relay: connected sockets by id and channel subscriptions.
+//!
+//! Publishing is the hot path: it takes the channel table's read lock, builds the
+//! `#publish` frame once and hands each subscriber a reference-counted copy of the same
+//! bytes. Nothing here waits on a socket.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::options::RelayOptions;
+use super::outbox::Outbox;
+use super::socket_id::SocketIds;
+use crate::protocol::encode;
+
+/// A socket's remotedev role, set by `login` (relay spec §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    App,
+    Monitor,
+}
+
+impl Role {
+    /// The channel this role receives on (the `login` reply).
+    pub(crate) fn watch(self) -> &'static str {
+        match self {
+            Role::App => "respond",
+            Role::Monitor => "log",
+        }
+    }
+
+    /// The channel this role's messages (and its `DISCONNECTED`) go to.
+    pub(crate) fn emit(self) -> &'static str {
+        match self {
+            Role::App => "log",
+            Role::Monitor => "respond",
+        }
+    }
+}
+
+/// Routing state of one socket, guarded by its own lock so that a targeted delivery and
+/// the socket's subscribe are ordered (relay spec §4).
+#[derive(Default)]
+pub(crate) struct Route {
+    pub(crate) role: Option<Role>,
+    pub(crate) channels: Vec<Box<str>>,
+    /// Data of `sc-<id>` messages that arrived before the socket subscribed.
+    pub(crate) pending: VecDeque<Box<str>>,
+    /// The subscribe grace period passed without a subscription.
+    pub(crate) grace_expired: bool,
+}
+
+impl Route {
+    pub(crate) fn is_subscribed(&self, channel: &str) -> bool {
+        self.channels.iter().any(|c| &**c == channel)
+    }
+}
+
+pub(crate) struct Peer {
+    key: u64,
+    pub(crate) id: Arc<str>,
+    pub(crate) outbox: Outbox,
+    route: Mutex<Route>,
+}
+
+impl Peer {
+    pub(crate) fn route(&self) -> MutexGuard<'_, Route> {
+        self.route.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn send(&self, frame: impl Into<Utf8Bytes>) -> bool {
+        self.outbox.push(frame.into())
+    }
+}
+
+type Subscribers = HashMap<u64, Arc<Peer>>;
+
+pub(crate) struct Hub {
+    pub(crate) options: RelayOptions,
+    ids: SocketIds,
+    next_key: AtomicU64,
+    peers: RwLock<HashMap<Arc<str>, Arc<Peer>>>,
+    channels: RwLock<HashMap<Box<str>, Subscribers>>,
+}
+
+impl Hub {
+    pub(crate) fn new(options: RelayOptions) -> Self {
+        Hub {
+            options,
+            ids: SocketIds::new(),
+            next_key: AtomicU64::new(0),
+            peers: RwLock::new(HashMap::new()),
+            channels: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Creates and registers a new socket with a fresh id.
+    pub(crate) fn register(&self) -> Arc<Peer> {
+        let peer = Arc::new(Peer {
+            key: self.next_key.fetch_add(1, Ordering::Relaxed),
+            id: self.ids.next().into(),
+            outbox: Outbox::new(self.options.outbound_limit),
+            route: Mutex::new(Route::default()),
+        });
+        write(&self.peers).insert(peer.id.clone(), peer.clone());
+        peer
+    }
+
+    /// Forgets a socket and its subscriptions (`route` is the socket's locked state).
+    pub(crate) fn unregister(&self, peer: &Peer, route: &mut Route) {
+        write(&self.peers).remove(&peer.id);
+        let mut channels = write(&self.channels);
+        for name in route.channels.drain(..) {
+            remove_subscriber(&mut channels, &name, peer.key);
+        }
+        route.pending.clear();
+    }
+
+    pub(crate) fn peer(&self, id: &str) -> Option<Arc<Peer>> {
+        read(&self.peers).get(id).cloned()
+    }
+
+    pub(crate) fn connections(&self) -> usize {
+        read(&self.peers).len()
+    }
+
+    /// Adds a subscription; the caller holds the socket's route lock.
+    pub(crate) fn subscribe(&self, peer: &Arc<Peer>, route: &mut Route, channel: &str) {
+        if route.is_subscribed(channel) {
+            return;
+        }
+        route.channels.push(channel.into());
+        write(&self.channels)
+            .entry(channel.into())
+            .or_default()
+            .insert(peer.key, peer.clone());
+    }
+
+    /// Removes a subscription; false when the socket was not subscribed.
+    pub(crate) fn unsubscribe(&self, peer: &Peer, route: &mut Route, channel: &str) -> bool {
+        let Some(pos) = route.channels.iter().position(|c| &**c == channel) else {
+            return false;
+        };
+        route.channels.swap_remove(pos);
+        remove_subscriber(&mut write(&self.channels), channel, peer.key);
+        true
+    }
+
+    /// Publishes `data` (raw JSON; `None` = no data key) on a channel. The frame is built
+    /// only if someone listens, and once for all of them.
+    pub(crate) fn publish(&self, channel: &str, data: Option<&str>) {
+        let channels = read(&self.channels);
+        let Some(subscribers) = channels.get(channel) else {
+            return;
+        };
+        let frame = Utf8Bytes::from(encode::publish(channel, data));
+        for peer in subscribers.values() {
+            // A socket over its budget is closing; its session reports that once.
+            peer.send(frame.clone());
+        }
+    }
+}
+
+fn remove_subscriber(channels: &mut HashMap<Box<str>, Subscribers>, channel: &str, key: u64) {
+    if let Some(subs) = channels.get_mut(channel) {
+        subs.remove(&key);
+        if subs.is_empty() {
+            channels.remove(channel);
+        }
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
+}

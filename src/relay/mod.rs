@@ -1,0 +1,24 @@
+//! The relay: a SocketCluster server with the RemoteDev routing on top.
+//!
+//! Start one with [`Relay::start`] from async code or [`BlockingRelay::start`] from
+//! anywhere else (it owns its runtime; the C and Python bindings wrap it). Layers, from
+//! the socket up: [`server`] accepts TCP and serves HTTP, `http` upgrades
+//! `/socketcluster/` to WebSocket, `session` runs the per-socket SocketCluster state
+//! machine, `router` applies the remotedev semantics, and `hub` holds the sockets and
+//! channel subscriptions that publishes fan out to through each socket's `outbox`.
+
+mod blocking;
+mod error;
+mod http;
+mod hub;
+mod options;
+mod outbox;
+mod router;
+mod server;
+mod session;
+mod socket_id;
+
+pub use blocking::BlockingRelay;
+pub use error::RelayError;
+pub use options::RelayOptions;
+pub use server::Relay;

@@ -1,0 +1,66 @@
+//! Relay settings and their defaults (reference values from SC§11 and relay spec §7).
+
+use std::time::Duration;
+
+use crate::protocol::ProtocolVersion;
+
+/// Everything a relay can be configured with. Start from [`RelayOptions::default`] and
+/// change the fields you need.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RelayOptions {
+    /// Interface to listen on. Default `127.0.0.1`: the relay has no authentication, so
+    /// it is reachable only from this machine unless you choose `0.0.0.0` or `::`.
+    pub host: String,
+    /// TCP port; `0` picks a free one (read it back with `local_addr`). Default 8000.
+    pub port: u16,
+    /// How often each socket is pinged. Default 8 s.
+    pub ping_interval: Duration,
+    /// How long a socket may stay silent before it is closed with 4001; also sent to
+    /// clients in the handshake as their own ping timeout. Default 20 s.
+    pub ping_timeout: Duration,
+    /// How long a new socket has to send `#handshake` before it is closed with 4005.
+    /// Default 10 s.
+    pub handshake_timeout: Duration,
+    /// Largest inbound message in bytes; a larger one closes the socket with 1009.
+    /// Default 100 MiB, as the reference `ws` server.
+    pub max_payload: usize,
+    /// Bytes that may wait in one socket's outbound queue. A socket that reads so
+    /// slowly that more would wait is closed with 4100 so it never holds back the
+    /// others. Default 64 MiB. One message larger than this is still delivered when
+    /// the queue is otherwise empty.
+    pub outbound_limit: usize,
+    /// Which keep-alive form to speak (SC§8.3). Default `Auto`: both until the first pong.
+    pub protocol_version: ProtocolVersion,
+    /// How long a logged-in socket may take to subscribe to its channel before messages
+    /// addressed to it (`sc-<id>`) are sent as plain events instead (relay spec §4).
+    /// Default 2 s.
+    pub subscribe_grace: Duration,
+    /// Messages addressed to a socket that are held until it subscribes. Default 100;
+    /// the oldest is dropped beyond it.
+    pub pending_limit: usize,
+    /// Channels one socket may subscribe to. Default 1000 (the reference relay's).
+    pub channel_limit: usize,
+    /// Worker threads of the runtime a [`super::BlockingRelay`] owns. Default: the
+    /// number of CPUs.
+    pub worker_threads: Option<usize>,
+}
+
+impl Default for RelayOptions {
+    fn default() -> Self {
+        RelayOptions {
+            host: "127.0.0.1".to_owned(),
+            port: 8000,
+            ping_interval: Duration::from_millis(8000),
+            ping_timeout: Duration::from_millis(20000),
+            handshake_timeout: Duration::from_millis(10000),
+            max_payload: 100 * 1024 * 1024,
+            outbound_limit: 64 * 1024 * 1024,
+            protocol_version: ProtocolVersion::Auto,
+            subscribe_grace: Duration::from_millis(2000),
+            pending_limit: 100,
+            channel_limit: 1000,
+            worker_threads: None,
+        }
+    }
+}

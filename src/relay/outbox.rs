@@ -1,0 +1,119 @@
+//! A socket's outbound queue, bounded in bytes (the slow-reader policy).
+//!
+//! Publishers never wait: they append a shared frame and return. The socket's own task
+//! drains the queue into the WebSocket. When a socket's waiting bytes would exceed the
+//! budget, the queue is dropped and the socket is told to close (4100), so one slow
+//! reader costs at most its budget in memory and never slows the publisher or anyone
+//! else. Bytes count until written, so frames being written count too.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+pub(crate) struct Outbox {
+    queue: Mutex<Queue>,
+    limit: usize,
+    ready: Notify,
+    killed: Notify,
+}
+
+#[derive(Default)]
+struct Queue {
+    frames: VecDeque<Utf8Bytes>,
+    bytes: usize,
+    overflowed: bool,
+}
+
+impl Outbox {
+    pub(crate) fn new(limit: usize) -> Self {
+        Outbox {
+            queue: Mutex::new(Queue::default()),
+            limit,
+            ready: Notify::new(),
+            killed: Notify::new(),
+        }
+    }
+
+    /// Queues a frame. Returns false when the socket is over its budget (and is being
+    /// closed), in which case the frame is dropped.
+    pub(crate) fn push(&self, frame: Utf8Bytes) -> bool {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if q.overflowed {
+            return false;
+        }
+        let len = frame.len();
+        if q.bytes > 0 && q.bytes + len > self.limit {
+            q.overflowed = true;
+            q.frames = VecDeque::new();
+            drop(q);
+            self.killed.notify_one();
+            return false;
+        }
+        let wake = q.frames.is_empty();
+        q.bytes += len;
+        q.frames.push_back(frame);
+        drop(q);
+        if wake {
+            self.ready.notify_one();
+        }
+        true
+    }
+
+    /// Takes every queued frame, with their byte count to [`release`](Self::release)
+    /// once written.
+    pub(crate) fn take(&self) -> (VecDeque<Utf8Bytes>, usize) {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let frames = std::mem::take(&mut q.frames);
+        let bytes = frames.iter().map(|f| f.len()).sum();
+        (frames, bytes)
+    }
+
+    pub(crate) fn release(&self, bytes: usize) {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.bytes = q.bytes.saturating_sub(bytes);
+    }
+
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Resolves when frames are waiting.
+    pub(crate) async fn ready(&self) {
+        self.ready.notified().await
+    }
+
+    /// Resolves when the socket went over its budget.
+    pub(crate) async fn killed(&self) {
+        self.killed.notified().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_counts_until_released() {
+        let o = Outbox::new(10);
+        assert!(o.push(Utf8Bytes::from("123456")));
+        let (frames, bytes) = o.take();
+        assert_eq!((frames.len(), bytes), (1, 6));
+        // still in flight: 6 + 6 > 10
+        assert!(!o.push(Utf8Bytes::from("abcdef")));
+        assert!(
+            !o.push(Utf8Bytes::from("x")),
+            "an overflowed queue takes nothing"
+        );
+    }
+
+    #[test]
+    fn one_large_frame_fits_an_empty_queue() {
+        let o = Outbox::new(4);
+        assert!(o.push(Utf8Bytes::from("larger than four")));
+        let (_, bytes) = o.take();
+        o.release(bytes);
+        assert!(o.push(Utf8Bytes::from("1234")));
+    }
+}

@@ -1,0 +1,197 @@
+//! The remotedev semantics on top of SocketCluster (relay spec §2–§5): `login` roles,
+//! `log`, `log-noid`, `respond`, targeted `sc-<id>` delivery with its pending queue and
+//! grace period, and `DISCONNECTED`.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use super::hub::{Hub, Peer, Role};
+use crate::protocol::error::{names, ErrorObject};
+use crate::protocol::{encode, frame};
+
+/// What the socket that sent a relay event should be answered (if it sent a cid).
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Ack,
+    /// `{"rid":N,"data":D}` with D raw JSON.
+    Data(String),
+    Error(ErrorObject),
+}
+
+/// Whether an event was a (re-)login, which starts the subscribe grace period.
+pub(crate) struct Handled {
+    pub(crate) reply: Reply,
+    pub(crate) logged_in: bool,
+}
+
+/// Applies one non-private event from `peer` (relay spec §2).
+pub(crate) fn on_event(
+    hub: &Hub,
+    peer: &Arc<Peer>,
+    name: &str,
+    data: Option<&RawValue>,
+) -> Handled {
+    let raw = data.map(RawValue::get);
+    let reply = match name {
+        "login" => {
+            let role = if is_master(data) {
+                Role::App
+            } else {
+                Role::Monitor
+            };
+            let mut route = peer.route();
+            route.role = Some(role);
+            route.grace_expired = false;
+            drop(route);
+            return Handled {
+                reply: Reply::Data(encode::json_str(role.watch())),
+                logged_in: true,
+            };
+        }
+        "log" | "respond" => {
+            hub.publish(name, raw);
+            Reply::Ack
+        }
+        "log-noid" => {
+            hub.publish("log", Some(&wrap_noid(&peer.id, raw)));
+            Reply::Ack
+        }
+        "getReport" => get_report(data),
+        _ => match name.strip_prefix("sc-") {
+            Some(target) => {
+                deliver_targeted(hub, name, target, raw);
+                Reply::Ack
+            }
+            None => Reply::Error(ErrorObject::new(
+                names::INVALID_ACTION,
+                format!("No handler for event {name}"),
+            )),
+        },
+    };
+    Handled {
+        reply,
+        logged_in: false,
+    }
+}
+
+fn is_master(data: Option<&RawValue>) -> bool {
+    data.and_then(frame::json_str).as_deref() == Some("master")
+}
+
+/// `{"id":<sender>,"data":D}`, the `log-noid` wrapper (key order as the references).
+fn wrap_noid(id: &str, data: Option<&str>) -> String {
+    match data {
+        Some(d) => format!(r#"{{"id":{},"data":{d}}}"#, encode::json_str(id)),
+        None => format!(r#"{{"id":{}}}"#, encode::json_str(id)),
+    }
+}
+
+/// The report store is not part of this relay yet, so every id is unknown; the answers
+/// for a missing and an unknown id are the reference's (relay spec §2).
+fn get_report(data: Option<&RawValue>) -> Reply {
+    let id: Option<Cow<'_, str>> = data.and_then(frame::json_str);
+    match id {
+        Some(id) if !id.is_empty() => Reply::Ack,
+        _ => Reply::Data(r#"{"error":"No id specified."}"#.to_owned()),
+    }
+}
+
+/// Relay spec §4: publish on `sc-<X>`, then make sure socket X itself gets the message
+/// exactly once on the channel it watches.
+fn deliver_targeted(hub: &Hub, channel: &str, target_id: &str, data: Option<&str>) {
+    let Some(target) = hub.peer(target_id) else {
+        hub.publish(channel, data);
+        return;
+    };
+    // Hold the target's route lock across the publish so that a concurrent subscribe
+    // by the target cannot make it miss the message or get it twice.
+    let mut route = target.route();
+    hub.publish(channel, data);
+    let Some(role) = route.role else { return };
+    if route.is_subscribed(channel) {
+        return;
+    }
+    let data = data.unwrap_or("null");
+    if route.is_subscribed(role.watch()) {
+        target.send(encode::publish(role.watch(), Some(data)));
+    } else if route.grace_expired {
+        target.send(encode::transmit(role.watch(), Some(data)));
+    } else {
+        if route.pending.len() >= hub.options.pending_limit {
+            route.pending.pop_front();
+            tracing::warn!(socket = %target.id, "dropped the oldest message waiting for the socket to subscribe");
+        }
+        route.pending.push_back(data.into());
+    }
+}
+
+/// Called with the socket's route locked, right after its subscribe ack was queued:
+/// flushes the messages that waited for the watched channel.
+pub(crate) fn after_subscribe(peer: &Peer, route: &mut super::hub::Route, channel: &str) {
+    let Some(role) = route.role else { return };
+    if channel != role.watch() {
+        return;
+    }
+    for data in route.pending.drain(..) {
+        peer.send(encode::publish(channel, Some(&data)));
+    }
+}
+
+/// The grace period after login ended. If the socket still has not subscribed to its
+/// channel, what waits (and what comes later) is sent as R03-style event frames.
+pub(crate) fn on_grace_expired(peer: &Peer) {
+    let mut route = peer.route();
+    let Some(role) = route.role else { return };
+    if route.is_subscribed(role.watch()) {
+        return;
+    }
+    route.grace_expired = true;
+    let pending = std::mem::take(&mut route.pending);
+    for data in pending {
+        peer.send(encode::transmit(role.watch(), Some(&data)));
+    }
+}
+
+/// Relay spec §5: forget the socket, then tell the other side it is gone.
+pub(crate) fn on_disconnect(hub: &Hub, peer: &Peer) {
+    let role = {
+        let mut route = peer.route();
+        hub.unregister(peer, &mut route);
+        route.role
+    };
+    if let Some(role) = role {
+        let data = format!(
+            r#"{{"id":{},"type":"DISCONNECTED"}}"#,
+            encode::json_str(&peer.id)
+        );
+        hub.publish(role.emit(), Some(&data));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn master_only_by_exact_string() {
+        assert!(is_master(Some(&raw(r#""master""#))));
+        assert!(is_master(Some(&raw(r#""m\u0061ster""#))));
+        assert!(!is_master(Some(&raw("{}"))));
+        assert!(!is_master(Some(&raw(r#""Master""#))));
+        assert!(!is_master(None));
+    }
+
+    #[test]
+    fn noid_wrapper_shape() {
+        assert_eq!(
+            wrap_noid("abc", Some(r#"{"type":"ACTION"}"#)),
+            r#"{"id":"abc","data":{"type":"ACTION"}}"#
+        );
+    }
+}

@@ -1,0 +1,482 @@
+//! One WebSocket connection's SocketCluster state machine (SC§4–§8): strict handshake,
+//! dual-stack keep-alive with lock-in, the private `#` events, and the write side that
+//! drains the socket's outbox. Relay events are handed to the router.
+//!
+//! One task per socket does everything, so an idle socket costs one task, one timer
+//! and its WebSocket buffers.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::value::RawValue;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::{sleep_until, Instant, Sleep};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_tungstenite::WebSocketStream;
+use tokio_util::sync::CancellationToken;
+
+use super::hub::{Hub, Peer};
+use super::router::{self, Reply};
+use crate::protocol::error::{names, ErrorObject};
+use crate::protocol::{close, encode, frame, Event, Frame, Inbound, PingMode};
+
+/// How long we wait for a peer to take our close frame and answer it.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+/// Why a session ends.
+enum End {
+    /// The connection is gone (closed by the peer or broken): nothing left to send.
+    Gone,
+    /// We close with this code and reason.
+    Close(u16, String),
+    /// The socket's outbound queue went over its budget.
+    Overflow,
+}
+
+impl End {
+    fn close(code: u16, reason: impl Into<String>) -> End {
+        End::Close(code, reason.into())
+    }
+}
+
+struct Session<S> {
+    ws: WebSocketStream<S>,
+    hub: Arc<Hub>,
+    peer: Arc<Peer>,
+    mode: PingMode,
+    open: bool,
+    next_ping: Instant,
+    pong_deadline: Instant,
+    handshake_deadline: Option<Instant>,
+    grace_deadline: Option<Instant>,
+    timer: Pin<Box<Sleep>>,
+    timer_at: Instant,
+}
+
+/// Serves one upgraded WebSocket until it closes.
+pub(crate) async fn run<S>(ws: WebSocketStream<S>, hub: Arc<Hub>, shutdown: CancellationToken)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let peer = hub.register();
+    let now = Instant::now();
+    let opts = &hub.options;
+    let next_ping = now + opts.ping_interval;
+    let handshake_deadline = now + opts.handshake_timeout;
+    let first = next_ping.min(handshake_deadline);
+    let mut session = Session {
+        mode: opts.protocol_version.initial_mode(),
+        open: false,
+        next_ping,
+        pong_deadline: now + opts.ping_timeout,
+        handshake_deadline: Some(handshake_deadline),
+        grace_deadline: None,
+        timer: Box::pin(sleep_until(first)),
+        timer_at: first,
+        ws,
+        hub: hub.clone(),
+        peer: peer.clone(),
+    };
+    tracing::debug!(socket = %peer.id, "connected");
+    let end = session.serve(&shutdown).await;
+    session.finish(end).await;
+    router::on_disconnect(&hub, &peer);
+}
+
+impl<S> Session<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    async fn serve(&mut self, shutdown: &CancellationToken) -> End {
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => return End::close(close::GOING_AWAY, "Server is shutting down"),
+                _ = self.peer.outbox.killed() => return End::Overflow,
+                _ = self.peer.outbox.ready() => {
+                    if let Err(end) = self.write_out(shutdown).await {
+                        return end;
+                    }
+                }
+                message = self.ws.next() => {
+                    if let Err(end) = self.on_message(message) {
+                        return end;
+                    }
+                }
+                _ = &mut self.timer => {
+                    if let Err(end) = self.on_timer() {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes everything queued, giving up if the socket is killed meanwhile.
+    async fn write_out(&mut self, shutdown: &CancellationToken) -> Result<(), End> {
+        let (frames, bytes) = self.peer.outbox.take();
+        if frames.is_empty() {
+            return Ok(());
+        }
+        let ws = &mut self.ws;
+        let write = async move {
+            for frame in frames {
+                ws.feed(Message::Text(frame)).await?;
+            }
+            ws.flush().await
+        };
+        tokio::select! {
+            result = write => result.map_err(|_| End::Gone)?,
+            _ = self.peer.outbox.killed() => return Err(End::Overflow),
+            _ = shutdown.cancelled() => return Err(End::close(close::GOING_AWAY, "Server is shutting down")),
+        }
+        self.peer.outbox.release(bytes);
+        Ok(())
+    }
+
+    fn on_message(&mut self, message: Option<Result<Message, WsError>>) -> Result<(), End> {
+        match message {
+            None => Err(End::Gone),
+            Some(Ok(Message::Text(text))) => self.on_text(text.as_str()),
+            // Binary frames are read as UTF-8 text (SC§1); anything else is raw.
+            Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
+                Ok(text) => self.on_text(text),
+                Err(_) => self.on_text("\u{fffd}"),
+            },
+            // Pings are answered by tungstenite; a close is echoed and then ends the stream.
+            Some(Ok(_)) => Ok(()),
+            Some(Err(WsError::Capacity(e))) => {
+                tracing::info!(socket = %self.peer.id, "closing: {e}");
+                Err(End::close(
+                    close::MESSAGE_TOO_BIG,
+                    "Message was too big to process",
+                ))
+            }
+            Some(Err(WsError::Utf8(_))) => Err(End::close(
+                close::INVALID_PAYLOAD,
+                "Text frame is not valid UTF-8",
+            )),
+            Some(Err(WsError::Protocol(e))) => {
+                tracing::debug!(socket = %self.peer.id, "WebSocket protocol error: {e}");
+                Err(End::close(
+                    close::PROTOCOL_ERROR,
+                    "WebSocket protocol error",
+                ))
+            }
+            Some(Err(_)) => Err(End::Gone),
+        }
+    }
+
+    fn on_text(&mut self, text: &str) -> Result<(), End> {
+        // Any inbound frame proves liveness (SC§8.3 step 3).
+        self.pong_deadline = Instant::now() + self.hub.options.ping_timeout;
+        match frame::classify(text) {
+            Inbound::PongV1 => self.mode = self.mode.after_pong(true),
+            Inbound::Empty => self.mode = self.mode.after_pong(false),
+            Inbound::PingV1 => {}
+            Inbound::Raw(_) if !self.open => return Err(before_handshake()),
+            Inbound::Raw(_) => tracing::debug!(socket = %self.peer.id, "ignored a raw message"),
+            Inbound::Frame(f) => self.on_frame(f)?,
+            Inbound::Batch(frames) => {
+                for f in frames {
+                    self.on_frame(f)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>) -> Result<(), End> {
+        match frame {
+            Frame::Event(e) if !self.open => {
+                if e.name != "#handshake" {
+                    return Err(before_handshake());
+                }
+                if e.cid.is_none() {
+                    return Err(End::close(
+                        close::HANDSHAKE_REJECTED,
+                        "#handshake must be sent with a cid",
+                    ));
+                }
+                self.open = true;
+                self.handshake_deadline = None;
+                self.handshake(&e);
+                Ok(())
+            }
+            Frame::Event(e) => self.on_event(e),
+            _ if !self.open => Err(before_handshake()),
+            // We never invoke clients, so responses answer nothing of ours.
+            Frame::Response(_) | Frame::Raw(_) => Ok(()),
+        }
+    }
+
+    fn reply(&self, cid: Option<&RawValue>, frame: impl FnOnce(&str) -> String) {
+        if let Some(cid) = cid {
+            self.peer.send(frame(cid.get()));
+        }
+    }
+
+    fn handshake(&self, e: &Event<'_>) {
+        // We never issue tokens, so any token is foreign and invalid (SC§5).
+        let token = e.data.and_then(|d| {
+            serde_json::from_str::<HandshakeData<'_>>(d.get())
+                .ok()
+                .and_then(|h| h.auth_token)
+                .filter(|t| t.get() != "null" && t.get() != "\"\"")
+        });
+        let auth_error = token.map(|_| invalid_token());
+        let status = encode::handshake_status(
+            &self.peer.id,
+            self.hub.options.ping_timeout.as_millis() as u64,
+            auth_error.as_ref(),
+        );
+        self.reply(e.cid, |rid| encode::ack_data(rid, &status));
+        if auth_error.is_some() {
+            self.peer
+                .send(encode::transmit("#removeAuthToken", Some("null")));
+        }
+    }
+
+    fn on_event(&mut self, e: Event<'_>) -> Result<(), End> {
+        match &*e.name {
+            "#handshake" => self.handshake(&e),
+            "#subscribe" => self.subscribe(&e),
+            "#unsubscribe" => self.unsubscribe(&e),
+            "#publish" => self.reply(e.cid, |rid| {
+                let err =
+                    ErrorObject::new(names::INVALID_ACTION, "Client publish feature is disabled");
+                encode::ack_error(rid, &err, None)
+            }),
+            "#disconnect" => return Err(self.disconnect_requested(&e)),
+            "#authenticate" => {
+                let err = invalid_token();
+                let data = format!(
+                    r#"{{"isAuthenticated":false,"authError":{}}}"#,
+                    err.to_json()
+                );
+                self.reply(e.cid, |rid| encode::ack_error(rid, &err, Some(&data)));
+                self.peer
+                    .send(encode::transmit("#removeAuthToken", Some("null")));
+            }
+            "#removeAuthToken" => {}
+            name if name.starts_with('#') => self.reply(e.cid, |rid| {
+                let err = ErrorObject::new(
+                    names::INVALID_ACTION,
+                    format!("Unsupported private event {name}"),
+                );
+                encode::ack_error(rid, &err, None)
+            }),
+            name => {
+                let handled = router::on_event(&self.hub, &self.peer, name, e.data);
+                if handled.logged_in {
+                    self.grace_deadline = Some(Instant::now() + self.hub.options.subscribe_grace);
+                    self.rearm();
+                }
+                self.reply(e.cid, |rid| match handled.reply {
+                    Reply::Ack => encode::ack(rid),
+                    Reply::Data(d) => encode::ack_data(rid, &d),
+                    Reply::Error(err) => encode::ack_error(rid, &err, None),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn subscribe(&mut self, e: &Event<'_>) {
+        let Some(channel) = subscribe_channel(e.data) else {
+            self.reply(e.cid, |rid| {
+                let err = ErrorObject::new(
+                    names::INVALID_ACTION,
+                    "Subscribe channel name was malformatted",
+                );
+                encode::ack_error(rid, &err, None)
+            });
+            return;
+        };
+        let mut route = self.peer.route();
+        if !route.is_subscribed(&channel) && route.channels.len() >= self.hub.options.channel_limit
+        {
+            drop(route);
+            self.reply(e.cid, |rid| {
+                let err = ErrorObject::new(
+                    names::INVALID_ACTION,
+                    format!(
+                        "Socket {} tried to exceed the channel subscription limit of {}",
+                        self.peer.id, self.hub.options.channel_limit
+                    ),
+                );
+                encode::ack_error(rid, &err, None)
+            });
+            return;
+        }
+        self.hub.subscribe(&self.peer, &mut route, &channel);
+        self.reply(e.cid, encode::ack);
+        router::after_subscribe(&self.peer, &mut route, &channel);
+    }
+
+    fn unsubscribe(&mut self, e: &Event<'_>) {
+        let channel = e.data.and_then(frame::json_str);
+        let mut route = self.peer.route();
+        let removed = match &channel {
+            Some(c) => self.hub.unsubscribe(&self.peer, &mut route, c),
+            None => false,
+        };
+        // Leaving the watched channel restarts the wait for a subscription (relay §4).
+        let left_watch = removed && route.role.map(|r| r.watch()) == channel.as_deref();
+        if left_watch {
+            route.grace_expired = false;
+        }
+        drop(route);
+        if left_watch {
+            self.grace_deadline = Some(Instant::now() + self.hub.options.subscribe_grace);
+            self.rearm();
+        }
+        if removed {
+            self.reply(e.cid, encode::ack);
+        } else {
+            self.reply(e.cid, |rid| {
+                let name = channel.as_deref().unwrap_or("(malformatted)");
+                let err = ErrorObject::new(
+                    names::BROKER,
+                    format!(
+                        "Failed to unsubscribe socket from the {name} channel - not subscribed"
+                    ),
+                );
+                encode::ack_error(rid, &err, None)
+            });
+        }
+    }
+
+    /// The peer's `#disconnect {code, data}`: close with its code when that is valid.
+    fn disconnect_requested(&self, e: &Event<'_>) -> End {
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            code: Option<u16>,
+        }
+        let code = e
+            .data
+            .and_then(|d| serde_json::from_str::<Wire>(d.get()).ok())
+            .and_then(|w| w.code)
+            .filter(|c| close::is_valid_disconnect_code(*c))
+            .unwrap_or(close::NORMAL);
+        End::Close(code, String::new())
+    }
+
+    fn on_timer(&mut self) -> Result<(), End> {
+        let now = Instant::now();
+        if self.handshake_deadline.is_some_and(|d| d <= now) {
+            return Err(End::close(
+                close::HANDSHAKE_TIMEOUT,
+                close::description(close::HANDSHAKE_TIMEOUT),
+            ));
+        }
+        if self.pong_deadline <= now {
+            return Err(End::close(
+                close::PONG_TIMEOUT,
+                close::description(close::PONG_TIMEOUT),
+            ));
+        }
+        if self.next_ping <= now {
+            for ping in self.mode.pings() {
+                self.peer.send(Utf8Bytes::from_static(ping));
+            }
+            self.next_ping = now + self.hub.options.ping_interval;
+        }
+        if self.grace_deadline.is_some_and(|d| d <= now) {
+            self.grace_deadline = None;
+            router::on_grace_expired(&self.peer);
+        }
+        self.timer_at = self.next_deadline();
+        self.timer.as_mut().reset(self.timer_at);
+        Ok(())
+    }
+
+    fn next_deadline(&self) -> Instant {
+        [self.handshake_deadline, self.grace_deadline]
+            .into_iter()
+            .flatten()
+            .fold(self.next_ping.min(self.pong_deadline), Instant::min)
+    }
+
+    /// Moves the timer earlier when a new deadline needs it. The pong deadline only
+    /// moves later, so it is checked lazily when the timer fires instead of re-arming
+    /// the timer on every message.
+    fn rearm(&mut self) {
+        let at = self.next_deadline();
+        if at < self.timer_at {
+            self.timer_at = at;
+            self.timer.as_mut().reset(at);
+        }
+    }
+
+    /// Sends our close (after `#disconnect` for sockets that may speak v1) and waits
+    /// briefly for the peer's answer.
+    async fn finish(&mut self, end: End) {
+        let (code, reason) = match end {
+            End::Gone => return,
+            End::Close(code, reason) => (code, reason),
+            End::Overflow => {
+                let limit = self.peer.outbox.limit();
+                tracing::warn!(socket = %self.peer.id, limit, "closing a socket that reads too slowly");
+                (
+                    close::SLOW_CONSUMER,
+                    format!("Outbound queue limit of {limit} bytes exceeded"),
+                )
+            }
+        };
+        tracing::debug!(socket = %self.peer.id, code, %reason, "closing");
+        let ws = &mut self.ws;
+        let wants_frame = self.mode.wants_disconnect_frame();
+        let close = async move {
+            if wants_frame {
+                let reason = (!reason.is_empty()).then_some(reason.as_str());
+                ws.feed(Message::text(encode::disconnect(code, reason)))
+                    .await?;
+            }
+            ws.send(Message::Close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: reason.into(),
+            })))
+            .await?;
+            while let Some(Ok(_)) = ws.next().await {}
+            Ok::<(), WsError>(())
+        };
+        let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct HandshakeData<'a> {
+    #[serde(borrow, rename = "authToken")]
+    auth_token: Option<&'a RawValue>,
+}
+
+fn invalid_token() -> ErrorObject {
+    ErrorObject::new(names::AUTH_TOKEN_INVALID, "invalid token")
+}
+
+fn before_handshake() -> End {
+    End::close(
+        close::MESSAGE_BEFORE_HANDSHAKE,
+        close::description(close::MESSAGE_BEFORE_HANDSHAKE),
+    )
+}
+
+/// `#subscribe` data: `{"channel":C,...}` (v14 and v20) or a bare string (v14).
+fn subscribe_channel(data: Option<&RawValue>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Wire<'a> {
+        #[serde(borrow)]
+        channel: &'a RawValue,
+    }
+    let data = data?;
+    let raw = match frame::json_str(data) {
+        Some(name) => return Some(name.into_owned()),
+        None => serde_json::from_str::<Wire<'_>>(data.get()).ok()?.channel,
+    };
+    frame::json_str(raw).map(|c| c.into_owned())
+}
