@@ -1,0 +1,157 @@
+//! A minimal raw WebSocket peer for driving the relay frame by frame in tests.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use remotedev::{Relay, RelayOptions};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
+
+pub const WAIT: Duration = Duration::from_secs(5);
+
+pub fn options() -> RelayOptions {
+    let mut o = RelayOptions::default();
+    o.port = 0;
+    o
+}
+
+pub async fn relay(options: RelayOptions) -> Relay {
+    Relay::start(options).await.expect("relay starts")
+}
+
+pub struct Peer {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub id: String,
+    cid: u64,
+}
+
+/// What the relay sent, as the tests care about it.
+#[derive(Debug, PartialEq)]
+pub enum Got {
+    Text(String),
+    Closed(Option<u16>, String),
+}
+
+impl Peer {
+    /// Connects without handshaking.
+    pub async fn raw(url: &str) -> Peer {
+        let (ws, _) = connect_async(url).await.expect("connects");
+        Peer {
+            ws,
+            id: String::new(),
+            cid: 0,
+        }
+    }
+
+    /// Connects and completes the SocketCluster handshake.
+    pub async fn connect(url: &str) -> Peer {
+        let mut p = Peer::raw(url).await;
+        let rid = p.invoke("#handshake", r#"{"authToken":null}"#).await;
+        let reply = p.json().await;
+        assert_eq!(reply["rid"], rid);
+        p.id = reply["data"]["id"].as_str().expect("socket id").to_owned();
+        p
+    }
+
+    /// Connects, handshakes and logs in with `login` data (`"master"` or `{}`), then
+    /// subscribes to the returned channel.
+    pub async fn login(url: &str, login: &str) -> Peer {
+        let mut p = Peer::connect(url).await;
+        p.invoke("login", login).await;
+        let channel = p.json().await["data"].as_str().unwrap().to_owned();
+        p.subscribe(&channel).await;
+        p
+    }
+
+    pub async fn subscribe(&mut self, channel: &str) {
+        let rid = self
+            .invoke("#subscribe", &format!(r#"{{"channel":"{channel}"}}"#))
+            .await;
+        assert_eq!(self.json().await, serde_json::json!({ "rid": rid }));
+    }
+
+    pub async fn send(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.expect("send");
+    }
+
+    pub async fn transmit(&mut self, event: &str, data: &str) {
+        self.send(&format!(r#"{{"event":"{event}","data":{data}}}"#))
+            .await;
+    }
+
+    /// Sends an invoke and returns its cid.
+    pub async fn invoke(&mut self, event: &str, data: &str) -> u64 {
+        self.cid += 1;
+        let cid = self.cid;
+        self.send(&format!(
+            r#"{{"event":"{event}","data":{data},"cid":{cid}}}"#
+        ))
+        .await;
+        cid
+    }
+
+    /// The next text frame or the close, including keep-alive frames.
+    pub async fn next(&mut self) -> Got {
+        self.next_within(WAIT).await.expect("a frame in time")
+    }
+
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Got> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()?;
+            return Some(match msg {
+                Some(Ok(Message::Text(t))) => Got::Text(t.to_string()),
+                Some(Ok(Message::Close(f))) => Got::Closed(
+                    f.as_ref().map(|f| u16::from(f.code)),
+                    f.map(|f| f.reason.to_string()).unwrap_or_default(),
+                ),
+                Some(Ok(_)) => continue,
+                None | Some(Err(_)) => Got::Closed(None, String::new()),
+            });
+        }
+    }
+
+    /// The next frame that is not a keep-alive, as text.
+    pub async fn text(&mut self) -> String {
+        loop {
+            match self.next().await {
+                Got::Text(t) if t.is_empty() || t == "#1" => continue,
+                Got::Text(t) => return t,
+                closed => panic!("expected a frame, got {closed:?}"),
+            }
+        }
+    }
+
+    pub async fn json(&mut self) -> Value {
+        let t = self.text().await;
+        serde_json::from_str(&t).unwrap_or_else(|e| panic!("not JSON ({e}): {t}"))
+    }
+
+    /// Asserts that nothing but keep-alive frames arrives for `wait`.
+    pub async fn silent_for(&mut self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Some(got) = self
+            .next_within(deadline - tokio::time::Instant::now())
+            .await
+        {
+            match got {
+                Got::Text(t) if t.is_empty() || t == "#1" => {}
+                other => panic!("expected silence, got {other:?}"),
+            }
+        }
+    }
+
+    /// Skips frames until the close and returns its code.
+    pub async fn closed(&mut self) -> (Option<u16>, String) {
+        loop {
+            if let Got::Closed(code, reason) = self.next().await {
+                return (code, reason);
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Starting, stopping and protecting the relay: busy ports, graceful shutdown, the
+//! blocking handle, slow readers, and the CLI.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{options, relay, Peer};
+use remotedev::{BlockingRelay, Relay, RelayError};
+use serde_json::json;
+
+#[tokio::test]
+async fn busy_port_is_an_error_naming_the_port() {
+    let first = relay(options()).await;
+    let mut o = options();
+    o.port = first.local_addr().port();
+    match Relay::start(o).await {
+        Err(e @ RelayError::AddrInUse { port, .. }) => {
+            assert_eq!(port, first.local_addr().port());
+            assert!(e.to_string().contains(&port.to_string()), "{e}");
+        }
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a second relay bound a busy port"),
+    }
+}
+
+#[tokio::test]
+async fn shutdown_sends_close_frames_and_returns() {
+    let r = relay(options()).await;
+    let url = r.url();
+    let mut app = Peer::login(&url, r#""master""#).await;
+    let mut fresh = Peer::raw(&url).await;
+    assert_eq!(r.connections(), 2);
+    tokio::time::timeout(Duration::from_secs(5), r.shutdown())
+        .await
+        .expect("shutdown finishes");
+    assert_eq!(app.closed().await.0, Some(1001));
+    assert_eq!(fresh.closed().await.0, Some(1001));
+    assert!(
+        tokio_tungstenite::connect_async(&url).await.is_err(),
+        "nothing listens any more"
+    );
+}
+
+#[test]
+fn blocking_relay_starts_serves_and_stops() {
+    let mut o = options();
+    o.worker_threads = Some(1);
+    let mut relay = BlockingRelay::start(o).expect("starts");
+    assert!(relay.port() > 0);
+    assert_eq!(
+        relay.url(),
+        format!("ws://127.0.0.1:{}/socketcluster/", relay.port())
+    );
+    let url = relay.url().to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut p = rt.block_on(Peer::connect(&url));
+    relay.shutdown();
+    assert!(relay.is_stopped());
+    relay.shutdown(); // idempotent
+    assert_eq!(rt.block_on(p.closed()).0, Some(1001));
+}
+
+#[tokio::test]
+async fn a_slow_reader_is_cut_off_without_slowing_the_others() {
+    let mut o = options();
+    o.outbound_limit = 256 * 1024;
+    let r = relay(o).await;
+    let mut fast = Peer::login(&r.url(), "{}").await;
+    let slow = Peer::login(&r.url(), "{}").await; // never reads from here on
+    let mut app = Peer::login(&r.url(), r#""master""#).await;
+    let payload = format!(r#"{{"pad":"{}"}}"#, "x".repeat(16 * 1024));
+    let count = 800; // ~13 MiB: far more than the slow socket's buffers and budget
+    let reader = tokio::spawn(async move {
+        for _ in 0..count {
+            fast.text().await;
+        }
+        fast
+    });
+    for _ in 0..count {
+        app.transmit("log", &payload).await;
+    }
+    let mut fast = tokio::time::timeout(Duration::from_secs(20), reader)
+        .await
+        .expect("fast reader got everything")
+        .unwrap();
+    // the slow socket was dropped by the relay
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while r.connections() > 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(r.connections(), 2, "slow reader still connected");
+    // a monitor that leaves is announced to the apps on respond
+    assert_eq!(
+        app.json().await["data"],
+        json!({"channel":"respond","data":{"id":slow.id,"type":"DISCONNECTED"}})
+    );
+    fast.silent_for(Duration::from_millis(100)).await;
+}
+
+fn relay_bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_remotedev"))
+}
+
+#[test]
+fn cli_prints_the_url_and_stops_on_sigterm() {
+    let mut child = relay_bin()
+        .args(["--port=0", "--hostname", "127.0.0.1", "--logLevel", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("remotedev relay listening on ws://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(line.trim_end().ends_with("/socketcluster/"), "{line}");
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn cli_busy_port_prints_one_line_and_exits_1() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let out = relay_bin()
+        .args(["--port", &port.to_string(), "--logLevel", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("port {port}")), "{err}");
+}
+
+#[test]
+fn cli_rejects_bad_flags() {
+    let out = relay_bin().args(["--logLevel", "7"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = relay_bin()
+        .args(["--protocolVersion", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
