@@ -38,12 +38,15 @@ pub(crate) fn routes(shared: Shared) -> Router {
 /// Bytes read from the socket at a time. Small on purpose: idle sockets dominate a
 /// relay's memory, and larger messages grow the buffer as they need.
 const READ_BUFFER: usize = 4 * 1024;
+/// Frames are gathered up to this many bytes before a write; the session flushes after
+/// each batch, so this only merges small frames into fewer syscalls.
+const WRITE_BATCH: usize = 16 * 1024;
 
 fn ws_config(shared: &Shared) -> WebSocketConfig {
     let max = shared.hub.options.max_payload;
     WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH)
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
 }
