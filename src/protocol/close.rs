@@ -57,6 +57,11 @@ pub fn is_valid_disconnect_code(code: u16) -> bool {
     matches!(code, 1000 | 1001 | 3000..=4999)
 }
 
+/// 1000 and 1001 are ordinary ends; every other code is reported as an error.
+pub fn is_ignored(code: u16) -> bool {
+    matches!(code, NORMAL | GOING_AWAY)
+}
+
 /// What a SocketCluster client does after the connection closed with a code (SC§11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reconnect {

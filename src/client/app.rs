@@ -1,0 +1,579 @@
+//! The RemoteDev app client (relay spec §9.1): logs in as `master` after every
+//! (re)connect, streams `INIT` / `ACTION` / `STATE` to monitors, keeps the history it
+//! replays on `START`, and hands monitor commands to the host exactly once whichever
+//! path the relay delivers them by.
+//!
+//! Exactly once on every relay: before logging in, the app subscribes to its own
+//! `sc-<id>` channel, where every relay that delivers targeted messages on a channel
+//! delivers them (ours, `@redux-devtools/cli`). `remotedev-server@0.3.1` additionally
+//! sends targeted messages as `respond` *events*; those are ignored while the own
+//! channel is subscribed, and used when it is not. Broadcasts come as `#publish` on
+//! `respond` everywhere.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::value::RawValue;
+use tokio::sync::mpsc;
+
+use super::error::ClientError;
+use super::message::Command;
+use super::socket::{ConnectionState, Socket, SocketOptions, Subscription};
+use crate::protocol::encode;
+
+/// App client settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AppOptions {
+    /// `ws://host:port/socketcluster/`.
+    pub url: String,
+    /// Name shown in the monitor's instance list.
+    pub name: String,
+    /// Identifies this store across reconnects (the connection id changes, this does
+    /// not). Default: random.
+    pub instance_id: String,
+    /// Actions kept for replay on `START`; older ones fold into the replayed `INIT`.
+    /// Default 50.
+    pub max_age: usize,
+    /// Messages kept while disconnected, delivered in order after reconnect; beyond it
+    /// the oldest are dropped and counted. Default 1000.
+    pub queue_limit: usize,
+    pub socket: SocketOptions,
+}
+
+impl AppOptions {
+    pub fn new(url: impl Into<String>) -> AppOptions {
+        let mut socket = SocketOptions::default();
+        socket.backoff.randomness = Duration::from_millis(30_000);
+        AppOptions {
+            url: url.into(),
+            name: String::new(),
+            instance_id: random_instance_id(),
+            max_age: 50,
+            queue_limit: 1000,
+            socket,
+        }
+    }
+
+    /// `ws://host:port/socketcluster/`.
+    pub fn host_port(host: &str, port: u16) -> AppOptions {
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        AppOptions::new(format!("ws://{host}:{port}/socketcluster/"))
+    }
+}
+
+fn random_instance_id() -> String {
+    let n: u64 = rand::random();
+    let mut s = String::new();
+    let mut v = n;
+    while v > 0 && s.len() < 11 {
+        let d = (v % 36) as u8;
+        s.push(char::from(if d < 10 { b'0' + d } else { b'a' + d - 10 }));
+        v /= 36;
+    }
+    if s.is_empty() {
+        s.push('0');
+    }
+    s
+}
+
+/// What the app remembers for a `START` replay.
+#[derive(Default)]
+pub(crate) struct History {
+    /// JSON of the state before the first retained action.
+    init: Option<String>,
+    /// (lifted action JSON, state JSON) of the retained actions, oldest first.
+    actions: VecDeque<(String, String)>,
+    max_age: usize,
+}
+
+impl History {
+    pub(crate) fn new(max_age: usize) -> History {
+        History {
+            max_age: max_age.max(1),
+            ..History::default()
+        }
+    }
+
+    pub(crate) fn reset(&mut self, state: String) {
+        self.init = Some(state);
+        self.actions.clear();
+    }
+
+    pub(crate) fn push(&mut self, action: String, state: String) {
+        if self.actions.len() >= self.max_age {
+            if let Some((_, folded)) = self.actions.pop_front() {
+                self.init = Some(folded);
+            }
+        }
+        self.actions.push_back((action, state));
+    }
+
+    /// The messages that rebuild the monitor's view: `INIT`, then each action with
+    /// consecutive ids. Empty until `init` was called.
+    pub(crate) fn replay(&self) -> Vec<Outgoing> {
+        let Some(init) = &self.init else {
+            return Vec::new();
+        };
+        let mut out = vec![Outgoing::Init {
+            state: init.clone(),
+        }];
+        for (i, (action, state)) in self.actions.iter().enumerate() {
+            out.push(Outgoing::Action {
+                action: action.clone(),
+                state: state.clone(),
+                next_action_id: i as u64 + 2,
+            });
+        }
+        out
+    }
+}
+
+/// A message for the monitors, before it gets its connection id.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outgoing {
+    Init {
+        state: String,
+    },
+    Action {
+        action: String,
+        state: String,
+        next_action_id: u64,
+    },
+    State {
+        lifted: String,
+    },
+    Start,
+}
+
+impl Outgoing {
+    /// The `log` data (relay spec §8.1). `payload` and `action` go as JSON strings.
+    fn to_json(&self, id: Option<&str>, instance_id: &str, name: &str) -> String {
+        let mut fields = vec![];
+        let (kind, extra): (&str, Vec<(&str, String)>) = match self {
+            Outgoing::Init { state } => ("INIT", vec![("payload", encode::json_str(state))]),
+            Outgoing::Action {
+                action,
+                state,
+                next_action_id,
+            } => (
+                "ACTION",
+                vec![
+                    ("action", encode::json_str(action)),
+                    ("payload", encode::json_str(state)),
+                    ("nextActionId", next_action_id.to_string()),
+                ],
+            ),
+            Outgoing::State { lifted } => ("STATE", vec![("payload", encode::json_str(lifted))]),
+            Outgoing::Start => ("START", vec![]),
+        };
+        fields.push(("type", encode::json_str(kind)));
+        if let Some(id) = id {
+            fields.push(("id", encode::json_str(id)));
+        }
+        fields.push(("instanceId", encode::json_str(instance_id)));
+        if !name.is_empty() {
+            fields.push(("name", encode::json_str(name)));
+        }
+        fields.extend(extra);
+        let body: Vec<String> = fields
+            .into_iter()
+            .map(|(k, v)| format!("{}:{v}", encode::json_str(k)))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    }
+}
+
+/// The lifted form of a plain action: `{"type":"PERFORM_ACTION","action":A,"timestamp":ms}`.
+fn lift(action: &str) -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    format!(r#"{{"type":"PERFORM_ACTION","action":{action},"timestamp":{ms}}}"#)
+}
+
+fn valid_json(text: &str) -> Result<(), ClientError> {
+    serde_json::from_str::<&RawValue>(text)
+        .map(|_| ())
+        .map_err(ClientError::json)
+}
+
+struct State {
+    history: History,
+    /// Monitored: messages stream; off after STOP/DISCONNECTED until the next START.
+    streaming: bool,
+    /// Logged in and subscribed on the current connection.
+    ready: bool,
+    /// Messages waiting for `ready` (sent as `log-noid`: the relay adds the id).
+    queue: VecDeque<Outgoing>,
+    /// Actions since the last INIT the monitor saw, for `nextActionId`.
+    actions_since_init: u64,
+}
+
+struct Inner {
+    socket: Socket,
+    options: AppOptions,
+    state: Mutex<State>,
+    dropped: AtomicU64,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Inner {
+    /// Sends now if logged in, else keeps it for the next connection.
+    fn post(&self, state: &mut State, message: Outgoing) {
+        if state.ready {
+            if let Some(id) = self.socket.id() {
+                let json =
+                    message.to_json(Some(&id), &self.options.instance_id, &self.options.name);
+                if self.socket.emit("log", Some(&json)).is_ok() {
+                    return;
+                }
+            }
+        }
+        if state.queue.len() >= self.options.queue_limit.max(1) {
+            state.queue.pop_front();
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        state.queue.push_back(message);
+    }
+
+    /// Sends a message that was made before the connection's id was known as
+    /// `log-noid`: the relay adds the id of the connection that delivers it.
+    fn post_noid(&self, state: &mut State, message: Outgoing) {
+        let json = message.to_json(None, &self.options.instance_id, &self.options.name);
+        if !state.ready || self.socket.emit("log-noid", Some(&json)).is_err() {
+            state.queue.push_back(message);
+        }
+    }
+
+    fn replay(&self, state: &mut State) {
+        let messages = state.history.replay();
+        state.actions_since_init = messages.len().saturating_sub(1) as u64;
+        for m in messages {
+            self.post(state, m);
+        }
+    }
+}
+
+/// A RemoteDev app connection (async API). Commands from monitors arrive through
+/// [`AppClient::recv`].
+pub struct AppClient {
+    inner: Arc<Inner>,
+    commands: tokio::sync::Mutex<mpsc::UnboundedReceiver<Command>>,
+}
+
+impl AppClient {
+    /// Starts connecting in the background. Must be called inside a tokio runtime.
+    pub fn connect(options: AppOptions) -> Result<AppClient, ClientError> {
+        let socket = Socket::connect(&options.url, options.socket.clone())?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let inner = Arc::new(Inner {
+            socket,
+            state: Mutex::new(State {
+                history: History::new(options.max_age),
+                streaming: true,
+                ready: false,
+                queue: VecDeque::new(),
+                actions_since_init: 0,
+            }),
+            options,
+            dropped: AtomicU64::new(0),
+            commands: tx,
+        });
+        tokio::spawn(run(inner.clone()));
+        Ok(AppClient {
+            inner,
+            commands: tokio::sync::Mutex::new(rx),
+        })
+    }
+
+    /// The underlying SocketCluster socket.
+    pub fn socket(&self) -> &Socket {
+        &self.inner.socket
+    }
+
+    pub fn instance_id(&self) -> &str {
+        &self.inner.options.instance_id
+    }
+
+    /// Waits until connected and logged in; returns the socket id.
+    pub async fn wait_ready(&self, within: Duration) -> Result<String, ClientError> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let id = self
+                .inner
+                .socket
+                .wait_open(deadline - tokio::time::Instant::now())
+                .await?;
+            if lock(&self.inner.state).ready {
+                return Ok(id);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ClientError::Timeout(within.as_millis() as u64));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Whether messages currently go to the monitors (false after STOP until START).
+    pub fn is_streaming(&self) -> bool {
+        lock(&self.inner.state).streaming
+    }
+
+    /// Messages dropped because the disconnected queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed) + self.inner.socket.dropped()
+    }
+
+    /// Starts a new log with `state` (JSON) as the initial state.
+    pub fn init(&self, state: &str) -> Result<(), ClientError> {
+        valid_json(state)?;
+        let mut s = lock(&self.inner.state);
+        s.history.reset(state.to_owned());
+        s.actions_since_init = 0;
+        if s.streaming {
+            self.inner.post(
+                &mut s,
+                Outgoing::Init {
+                    state: state.to_owned(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Records an action (JSON, e.g. `{"type":"INCREMENT"}`) and the state after it.
+    /// The action is lifted as `{"type":"PERFORM_ACTION","action":…,"timestamp":…}`.
+    pub fn send(&self, action: &str, state: &str) -> Result<(), ClientError> {
+        valid_json(action)?;
+        valid_json(state)?;
+        let lifted = lift(action);
+        let mut s = lock(&self.inner.state);
+        s.history.push(lifted.clone(), state.to_owned());
+        if s.streaming {
+            s.actions_since_init += 1;
+            let next_action_id = s.actions_since_init + 1;
+            self.inner.post(
+                &mut s,
+                Outgoing::Action {
+                    action: lifted,
+                    state: state.to_owned(),
+                    next_action_id,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Sends a whole lifted state (JSON, redux-devtools-instrument shape) as `STATE`.
+    pub fn send_state(&self, lifted: &str) -> Result<(), ClientError> {
+        valid_json(lifted)?;
+        let mut s = lock(&self.inner.state);
+        if s.streaming {
+            self.inner.post(
+                &mut s,
+                Outgoing::State {
+                    lifted: lifted.to_owned(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The next monitor command; `None` once the client is closed.
+    pub async fn recv(&self) -> Option<Command> {
+        self.commands.lock().await.recv().await
+    }
+
+    /// A command if one is waiting.
+    pub fn try_recv(&self) -> Option<Command> {
+        self.commands.try_lock().ok()?.try_recv().ok()
+    }
+
+    /// Disconnects for good.
+    pub async fn close(&self) {
+        self.inner.socket.close().await;
+    }
+}
+
+/// Per connection: subscribe the own `sc-<id>` channel, log in, flush what waited,
+/// announce; then route commands until the connection changes. `respond` itself is
+/// subscribed once; the socket renews it after every reconnect.
+async fn run(inner: Arc<Inner>) {
+    let socket = inner.socket.clone();
+    let mut states = socket.watch_state();
+    let mut respond_events = socket.on("respond");
+    let mut broadcasts = socket.subscribe("respond").ok();
+    let mut own: Option<Subscription> = None;
+    loop {
+        let state = states.borrow_and_update().clone();
+        match state {
+            ConnectionState::Closed => break,
+            ConnectionState::Open { id, .. } => {
+                let channel = format!("sc-{id}");
+                if let Some(old) = own.take_if(|s| s.channel() != channel) {
+                    let _ = socket.unsubscribe(old.channel());
+                }
+                if own.is_none() {
+                    own = socket.subscribe(&channel).ok();
+                }
+                // Before login, so a relay that also sends targeted events never gets
+                // the chance to deliver one we would not recognise as a duplicate.
+                if let Err(e) = socket
+                    .wait_subscribed(&channel, inner.options.socket.ack_timeout)
+                    .await
+                {
+                    tracing::debug!("own channel not subscribed ({e}); using respond events");
+                }
+                if login(&inner).await {
+                    let mut s = lock(&inner.state);
+                    s.ready = true;
+                    let queued: Vec<_> = s.queue.drain(..).collect();
+                    for m in queued {
+                        inner.post_noid(&mut s, m);
+                    }
+                    inner.post(&mut s, Outgoing::Start);
+                }
+            }
+            _ => lock(&inner.state).ready = false,
+        }
+        loop {
+            tokio::select! {
+                changed = states.changed() => {
+                    if changed.is_err() {
+                        lock(&inner.state).ready = false;
+                        return;
+                    }
+                    break;
+                }
+                Some(data) = next(&mut broadcasts) => handle(&inner, data.get()),
+                Some(data) = next(&mut own) => handle(&inner, data.get()),
+                Some(data) = respond_events.next() => {
+                    let own_active = own.as_ref().is_some_and(|s| socket.is_subscribed(s.channel()));
+                    if !own_active {
+                        handle(&inner, data.get());
+                    }
+                }
+            }
+        }
+    }
+    lock(&inner.state).ready = false;
+}
+
+pub(crate) async fn next(sub: &mut Option<Subscription>) -> Option<super::socket::Data> {
+    match sub {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// `login "master"`; true when the relay answered (any relay answers with `respond`).
+async fn login(inner: &Inner) -> bool {
+    match inner.socket.invoke("login", Some(r#""master""#)).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!("login failed: {e}");
+            false
+        }
+    }
+}
+
+fn handle(inner: &Inner, json: &str) {
+    let command = Command::parse(json);
+    {
+        let mut s = lock(&inner.state);
+        match &command {
+            Command::Start => {
+                s.streaming = true;
+                inner.replay(&mut s);
+            }
+            Command::Stop | Command::Disconnected { .. } => s.streaming = false,
+            Command::Sync { source, .. } if source.is_some() && *source == inner.socket.id() => {
+                return
+            }
+            _ => {}
+        }
+    }
+    let _ = inner.commands.send(command);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replay_folds_old_actions_into_init() {
+        let mut h = History::new(2);
+        assert!(h.replay().is_empty());
+        h.reset("{\"count\":0}".into());
+        for n in 1..=3 {
+            h.push(format!("{{\"n\":{n}}}"), format!("{{\"count\":{n}}}"));
+        }
+        let r = h.replay();
+        assert_eq!(
+            r[0],
+            Outgoing::Init {
+                state: "{\"count\":1}".into()
+            }
+        );
+        assert_eq!(
+            r[1],
+            Outgoing::Action {
+                action: "{\"n\":2}".into(),
+                state: "{\"count\":2}".into(),
+                next_action_id: 2
+            }
+        );
+        assert_eq!(
+            r[2],
+            Outgoing::Action {
+                action: "{\"n\":3}".into(),
+                state: "{\"count\":3}".into(),
+                next_action_id: 3
+            }
+        );
+    }
+
+    #[test]
+    fn messages_in_the_vocabulary_shape() {
+        let m = Outgoing::Action {
+            action: lift(r#"{"type":"INCREMENT"}"#),
+            state: r#"{"count":1}"#.into(),
+            next_action_id: 2,
+        }
+        .to_json(Some("sock"), "inst", "CounterApp");
+        let v: serde_json::Value = serde_json::from_str(&m).unwrap();
+        assert_eq!(v["type"], "ACTION");
+        assert_eq!(v["id"], "sock");
+        assert_eq!(v["instanceId"], "inst");
+        assert_eq!(v["name"], "CounterApp");
+        assert_eq!(v["payload"], r#"{"count":1}"#);
+        assert_eq!(v["nextActionId"], 2);
+        let action: serde_json::Value =
+            serde_json::from_str(v["action"].as_str().unwrap()).unwrap();
+        assert_eq!(action["type"], "PERFORM_ACTION");
+        assert_eq!(action["action"]["type"], "INCREMENT");
+        assert!(action["timestamp"].as_u64().unwrap() > 1_700_000_000_000);
+        let init = Outgoing::Init { state: "{}".into() }.to_json(None, "i", "");
+        assert_eq!(init, r#"{"type":"INIT","instanceId":"i","payload":"{}"}"#);
+    }
+
+    #[test]
+    fn instance_ids_are_base36() {
+        let id = random_instance_id();
+        assert!(!id.is_empty() && id.len() <= 11);
+        assert!(id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()));
+    }
+}

@@ -1,0 +1,184 @@
+//! The RemoteDev monitor client (relay spec §9, the Redux DevTools app's flow): logs in
+//! as a monitor, subscribes `log` and `report`, broadcasts `START` once `log` is
+//! subscribed, answers each app's `START` with a targeted `START`, and hands app
+//! messages to the host as typed values.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::app::next;
+use super::error::ClientError;
+use super::message::AppMessage;
+use super::socket::{ConnectionState, Data, Socket, SocketOptions};
+use crate::protocol::encode;
+
+/// Monitor client settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MonitorOptions {
+    pub url: String,
+    /// Answer an app's `START` with a targeted `START` (what the DevTools app does), so
+    /// the app sends its state. Default on.
+    pub answer_start: bool,
+    pub socket: SocketOptions,
+}
+
+impl MonitorOptions {
+    pub fn new(url: impl Into<String>) -> MonitorOptions {
+        MonitorOptions {
+            url: url.into(),
+            answer_start: true,
+            socket: SocketOptions::default(),
+        }
+    }
+}
+
+/// What a monitor receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MonitorEvent {
+    /// A message from an app on `log`.
+    App(AppMessage),
+    /// A report-store notification on `report` (JSON, e.g. `{"type":"add",…}`).
+    Report(String),
+}
+
+/// A RemoteDev monitor connection (async API).
+pub struct MonitorClient {
+    socket: Socket,
+    events: tokio::sync::Mutex<mpsc::UnboundedReceiver<MonitorEvent>>,
+}
+
+impl MonitorClient {
+    /// Starts connecting in the background. Must be called inside a tokio runtime.
+    pub fn connect(options: MonitorOptions) -> Result<MonitorClient, ClientError> {
+        let socket = Socket::connect(&options.url, options.socket.clone())?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(socket.clone(), Arc::new(options), tx));
+        Ok(MonitorClient {
+            socket,
+            events: tokio::sync::Mutex::new(rx),
+        })
+    }
+
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// Waits until connected with `log` subscribed (the broadcast `START` has gone out).
+    pub async fn wait_ready(&self, within: Duration) -> Result<String, ClientError> {
+        let deadline = tokio::time::Instant::now() + within;
+        let id = self.socket.wait_open(within).await?;
+        self.socket
+            .wait_subscribed(
+                "log",
+                deadline.saturating_duration_since(tokio::time::Instant::now()),
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// The next app message or report notification; `None` once closed.
+    pub async fn recv(&self) -> Option<MonitorEvent> {
+        self.events.lock().await.recv().await
+    }
+
+    pub fn try_recv(&self) -> Option<MonitorEvent> {
+        self.events.try_lock().ok()?.try_recv().ok()
+    }
+
+    /// Sends a command (JSON, e.g. `{"type":"DISPATCH",…}`) to the app connection
+    /// `connection_id` only.
+    pub fn send_to(&self, connection_id: &str, command: &str) -> Result<(), ClientError> {
+        if connection_id.is_empty() {
+            return Err(ClientError::InvalidArgument("empty connection id".into()));
+        }
+        self.socket
+            .emit(&format!("sc-{connection_id}"), Some(command))
+    }
+
+    /// Sends a command to every app.
+    pub fn broadcast(&self, command: &str) -> Result<(), ClientError> {
+        self.socket.emit("respond", Some(command))
+    }
+
+    pub async fn close(&self) {
+        self.socket.close().await;
+    }
+}
+
+async fn run(
+    socket: Socket,
+    options: Arc<MonitorOptions>,
+    tx: mpsc::UnboundedSender<MonitorEvent>,
+) {
+    let mut states = socket.watch_state();
+    let mut log = socket.subscribe("log").ok();
+    let mut reports = socket.subscribe("report").ok();
+    // remotedev-server sends targeted messages and the report list as events.
+    let mut log_events = socket.on("log");
+    let mut report_events = socket.on("report");
+    loop {
+        let state = states.borrow_and_update().clone();
+        match state {
+            ConnectionState::Closed => return,
+            ConnectionState::Open { .. } => {
+                if let Err(e) = socket.invoke("login", Some("{}")).await {
+                    tracing::warn!("monitor login failed: {e}");
+                } else if socket
+                    .wait_subscribed("log", options.socket.ack_timeout)
+                    .await
+                    .is_ok()
+                {
+                    let _ = socket.emit("respond", Some(r#"{"type":"START"}"#));
+                }
+            }
+            _ => {}
+        }
+        loop {
+            let event = tokio::select! {
+                changed = states.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    break;
+                }
+                Some(d) = next(&mut log) => app_event(&socket, &options, &d),
+                Some(d) = log_events.next() => app_event(&socket, &options, &d),
+                Some(d) = next(&mut reports) => Some(MonitorEvent::Report(d.get().to_owned())),
+                Some(d) = report_events.next() => Some(MonitorEvent::Report(d.get().to_owned())),
+            };
+            if let Some(event) = event {
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn app_event(socket: &Socket, options: &MonitorOptions, data: &Data) -> Option<MonitorEvent> {
+    let message = AppMessage::parse(data.get())?;
+    if options.answer_start && message.kind == "START" {
+        if let Some(id) = &message.connection_id {
+            let _ = socket.emit(&format!("sc-{id}"), Some(r#"{"type":"START"}"#));
+        }
+    }
+    Some(MonitorEvent::App(message))
+}
+
+/// Builds a targeted DISPATCH the way the DevTools app does (relay spec §8.2).
+pub fn dispatch_command(action: &str, state: Option<&str>, instance_id: Option<&str>) -> String {
+    let mut out = format!(r#"{{"type":"DISPATCH","action":{action}"#);
+    if let Some(state) = state {
+        out.push_str(r#","state":"#);
+        out.push_str(&encode::json_str(state));
+    }
+    if let Some(id) = instance_id {
+        out.push_str(r#","instanceId":"#);
+        out.push_str(&encode::json_str(id));
+    }
+    out.push('}');
+    out
+}
