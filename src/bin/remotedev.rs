@@ -8,6 +8,11 @@ use clap::Parser;
 use remotedev::protocol::ProtocolVersion;
 use remotedev::{Relay, RelayError, RelayOptions};
 
+// The relay allocates and frees a frame per message; mimalloc keeps that off the
+// system allocator's heap-trimming path (measured: fewer page faults under load).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A RemoteDev / Redux DevTools relay: point remote Redux DevTools apps and monitors at
 /// ws://HOSTNAME:PORT/socketcluster/.
 #[derive(Parser, Debug)]

@@ -105,8 +105,9 @@ pub fn classify(text: &str) -> Inbound<'_> {
         .as_bytes()
         .first()
     {
-        Some(b'{') => match serde_json::from_str::<&RawValue>(text) {
-            Ok(raw) => Inbound::Frame(classify_object(raw)),
+        // One pass over the text: the envelope parse validates the whole object.
+        Some(b'{') => match serde_json::from_str::<Envelope<'_>>(text) {
+            Ok(env) => Inbound::Frame(classify_envelope(env, text)),
             Err(_) => Inbound::Raw(text),
         },
         Some(b'[') => match serde_json::from_str::<Vec<&RawValue>>(text) {
@@ -147,9 +148,13 @@ fn valid_call_id(raw: Option<&RawValue>) -> Option<&RawValue> {
 
 fn classify_object(raw: &RawValue) -> Frame<'_> {
     let text = raw.get();
-    let Ok(env) = serde_json::from_str::<Envelope<'_>>(text) else {
-        return Frame::Raw(text);
-    };
+    match serde_json::from_str::<Envelope<'_>>(text) {
+        Ok(env) => classify_envelope(env, text),
+        Err(_) => Frame::Raw(text),
+    }
+}
+
+fn classify_envelope<'a>(env: Envelope<'a>, text: &'a str) -> Frame<'a> {
     if let Some(event) = env.event {
         return match json_str(event) {
             Some(name) => Frame::Event(Event {

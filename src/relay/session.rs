@@ -5,7 +5,7 @@
 //! One task per socket does everything, so an idle socket costs one task, one timer
 //! and its WebSocket buffers.
 
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,15 +92,41 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     async fn serve(&mut self, shutdown: &CancellationToken) -> End {
+        // The wake-up futures live across iterations: registering a waiter per message
+        // would cost three lock round trips on the hot path.
+        let peer = self.peer.clone();
+        let mut cancelled = pin!(shutdown.cancelled());
+        let mut killed = pin!(peer.outbox.killed());
+        let mut ready = pin!(peer.outbox.ready());
         loop {
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => return End::close(close::GOING_AWAY, "Server is shutting down"),
-                _ = self.peer.outbox.killed() => return End::Overflow,
-                _ = self.peer.outbox.ready() => {
-                    if let Err(end) = self.write_out(shutdown).await {
-                        return end;
+                _ = &mut cancelled => return shutting_down(),
+                _ = &mut killed => return End::Overflow,
+                _ = &mut ready => {
+                    ready.set(peer.outbox.ready());
+                    let (frames, bytes) = peer.outbox.take();
+                    if frames.is_empty() {
+                        continue;
                     }
+                    let ws = &mut self.ws;
+                    let write = async move {
+                        for frame in frames {
+                            ws.feed(Message::Text(frame)).await?;
+                        }
+                        ws.flush().await
+                    };
+                    // A write blocked by a reader that does not read still yields to
+                    // shutdown and to the over-budget kill.
+                    tokio::select! {
+                        biased;
+                        _ = &mut cancelled => return shutting_down(),
+                        _ = &mut killed => return End::Overflow,
+                        written = write => if written.is_err() {
+                            return End::Gone;
+                        },
+                    }
+                    peer.outbox.release(bytes);
                 }
                 message = self.ws.next() => {
                     if let Err(end) = self.on_message(message) {
@@ -114,28 +140,6 @@ where
                 }
             }
         }
-    }
-
-    /// Writes everything queued, giving up if the socket is killed meanwhile.
-    async fn write_out(&mut self, shutdown: &CancellationToken) -> Result<(), End> {
-        let (frames, bytes) = self.peer.outbox.take();
-        if frames.is_empty() {
-            return Ok(());
-        }
-        let ws = &mut self.ws;
-        let write = async move {
-            for frame in frames {
-                ws.feed(Message::Text(frame)).await?;
-            }
-            ws.flush().await
-        };
-        tokio::select! {
-            result = write => result.map_err(|_| End::Gone)?,
-            _ = self.peer.outbox.killed() => return Err(End::Overflow),
-            _ = shutdown.cancelled() => return Err(End::close(close::GOING_AWAY, "Server is shutting down")),
-        }
-        self.peer.outbox.release(bytes);
-        Ok(())
     }
 
     fn on_message(&mut self, message: Option<Result<Message, WsError>>) -> Result<(), End> {
@@ -457,6 +461,10 @@ struct HandshakeData<'a> {
 
 fn invalid_token() -> ErrorObject {
     ErrorObject::new(names::AUTH_TOKEN_INVALID, "invalid token")
+}
+
+fn shutting_down() -> End {
+    End::close(close::GOING_AWAY, "Server is shutting down")
 }
 
 fn before_handshake() -> End {
