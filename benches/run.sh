@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Relay benchmark: libremotedev vs @redux-devtools/cli@5.0.0 (reference) vs a
+# bare tokio-tungstenite forwarder (the ceiling on this machine), all in one run.
+#
+#   benches/run.sh            # full run (~4-6 minutes), writes benches/results.md
+#
+# Environment knobs (all optional):
+#   BENCH_TARGETS      targets to run, default "libremotedev reference bare"
+#   BENCH_DURATION     measured seconds per traffic scenario (default 8)
+#   BENCH_WARMUP       warm-up seconds before measuring (default 1)
+#   BENCH_IDLE         idle connection counts (default "1000 10000")
+#   BENCH_PORT         first TCP port to use on 127.0.0.1 (default 18700)
+#   BENCH_WAIT_RELAY   seconds to keep retrying `cargo build --release --bin
+#                      remotedev` if it does not build yet (default 0)
+#
+# Everything listens on and connects to 127.0.0.1 only. Each loop is bounded
+# and every process started here is stopped by its pid before the script ends.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+
+TARGETS=${BENCH_TARGETS:-"libremotedev reference bare"}
+DURATION=${BENCH_DURATION:-8}
+WARMUP=${BENCH_WARMUP:-1}
+IDLE_COUNTS=${BENCH_IDLE:-"1000 10000"}
+PORT=${BENCH_PORT:-18700}
+WAIT_RELAY=${BENCH_WAIT_RELAY:-0}
+OUT_MD=benches/results.md
+WORK=$ROOT/target/bench
+mkdir -p "$WORK"
+JSONL=$WORK/results.jsonl
+: >"$JSONL"
+
+# Traffic scenarios: name|loadgen arguments. Closed loop = max throughput with a
+# bounded per-app in-flight window; the last one is open loop at a fixed rate.
+SCENARIOS=(
+  "1x1-100B|--apps 1 --monitors 1 --size 100 --window 256"
+  "1x1-10KiB|--apps 1 --monitors 1 --size 10240 --window 64"
+  "10x5-1KiB|--apps 10 --monitors 5 --size 1024 --window 32"
+  "1x1-100B@1000/s|--apps 1 --monitors 1 --size 100 --rate 1000"
+)
+
+log() { echo "[bench] $*" >&2; }
+
+# 10 000 idle connections need 10 000+ descriptors in the relay and in loadgen.
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+log "open file limit: $(ulimit -n)"
+
+# ------------------------------------------------------------------ build ---
+LOADGEN=$ROOT/target/release/examples/loadgen
+BARE=$ROOT/target/release/examples/bare_forwarder
+RELAY=$ROOT/target/release/remotedev
+
+build_harness_standalone() {
+  # Fallback when the main crate does not compile (examples are linked against
+  # the library): build the two example files as a standalone crate.
+  local h=$WORK/harness
+  mkdir -p "$h"
+  cat >"$h/Cargo.toml" <<EOF
+[package]
+name = "remotedev-bench-harness"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[[bin]]
+name = "loadgen"
+path = "$ROOT/examples/loadgen.rs"
+
+[[bin]]
+name = "bare_forwarder"
+path = "$ROOT/examples/bare_forwarder.rs"
+
+[dependencies]
+tokio = { version = "1", features = ["full"] }
+tokio-tungstenite = "0.28"
+futures-util = { version = "0.3", default-features = false, features = ["sink", "std"] }
+clap = { version = "4", features = ["derive"] }
+serde_json = "1"
+
+[workspace]
+EOF
+  [ -f "$h/Cargo.lock" ] || cp "$ROOT/Cargo.lock" "$h/Cargo.lock" 2>/dev/null || true
+  (cd "$h" && cargo build --release) || return 1
+  LOADGEN=$h/target/release/loadgen
+  BARE=$h/target/release/bare_forwarder
+}
+
+log "building examples (release)"
+if ! cargo build --release --examples 2>"$WORK/examples-build.log"; then
+  log "main crate examples did not build (see $WORK/examples-build.log); building the harness standalone"
+  build_harness_standalone || { log "harness build failed"; exit 1; }
+fi
+
+RELAY_OK=0
+if [[ " $TARGETS " == *" libremotedev "* ]]; then
+  deadline=$((SECONDS + WAIT_RELAY))
+  while :; do
+    if cargo build --release --bin remotedev 2>"$WORK/relay-build.log"; then
+      RELAY_OK=1
+      break
+    fi
+    [ "$SECONDS" -ge "$deadline" ] && break
+    log "relay does not build yet; retrying in 30 s"
+    sleep 30
+  done
+  [ "$RELAY_OK" = 1 ] || log "relay build failed: $(grep -m1 '^error' "$WORK/relay-build.log")"
+fi
+
+REF_DIR=$ROOT/benches/reference
+REF_CLI=$REF_DIR/node_modules/@redux-devtools/cli/bin/redux-devtools.js
+if [[ " $TARGETS " == *" reference "* ]] && [ ! -f "$REF_CLI" ]; then
+  log "installing the reference (npm ci in benches/reference)"
+  nodedir=
+  [ -d /usr/include/node ] && nodedir=/usr
+  (cd "$REF_DIR" && ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm_config_nodedir=$nodedir \
+    npm ci --no-audit --no-fund >"$WORK/npm-ci.log" 2>&1) ||
+    log "npm ci failed (see $WORK/npm-ci.log)"
+fi
+
+# ---------------------------------------------------------------- targets ---
+TPID= # pid we started
+RPID= # pid of the process that owns the listening socket (measured)
+URL=
+MODE=
+
+wait_port() { # port seconds
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+listener_pid() { # port -> pid owning the listening socket
+  ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2
+}
+
+start_target() { # name -> sets TPID RPID URL MODE; returns 1 on failure
+  local name=$1 ready= i
+  PORT=$((PORT + 1))
+  local logf=$WORK/$name-$PORT.log
+  case $name in
+  libremotedev)
+    [ "$RELAY_OK" = 1 ] || return 1
+    "$RELAY" --hostname 127.0.0.1 --port "$PORT" --logLevel 1 >"$logf" 2>&1 &
+    TPID=$!
+    ready="ws://127.0.0.1:$PORT/socketcluster/"
+    URL="ws://127.0.0.1:$PORT/socketcluster/"
+    MODE=sc
+    ;;
+  reference)
+    [ -f "$REF_CLI" ] || return 1
+    # node itself (no npx wrapper), so $! is the relay process.
+    node -r "$REF_DIR/loopback.cjs" "$REF_CLI" --hostname 127.0.0.1 --port "$PORT" --logLevel 1 \
+      >"$logf" 2>&1 &
+    TPID=$!
+    URL="ws://127.0.0.1:$PORT/socketcluster/"
+    MODE=sc
+    ;;
+  bare)
+    "$BARE" --hostname 127.0.0.1 --port "$PORT" >"$logf" 2>&1 &
+    TPID=$!
+    ready="listening on"
+    URL="ws://127.0.0.1:$PORT"
+    MODE=bare
+    ;;
+  *)
+    log "unknown target $name"
+    return 1
+    ;;
+  esac
+  if [ -n "$ready" ]; then
+    for ((i = 0; i < 200; i++)); do
+      grep -qF "$ready" "$logf" 2>/dev/null && break
+      kill -0 "$TPID" 2>/dev/null || break
+      sleep 0.1
+    done
+    grep -qF "$ready" "$logf" 2>/dev/null || { log "$name never printed '$ready'"; }
+  fi
+  if ! wait_port "$PORT" 20; then
+    log "$name is not accepting on 127.0.0.1:$PORT; log:"
+    tail -n 20 "$logf" >&2
+    stop_target
+    return 1
+  fi
+  RPID=$(listener_pid "$PORT")
+  [ -n "$RPID" ] || RPID=$TPID
+  log "$name up: $URL (started pid $TPID, listening pid $RPID, $(ps -o comm= -p "$RPID"))"
+  sleep 0.5
+  return 0
+}
+
+stop_target() {
+  [ -n "$TPID" ] || return 0
+  local p i
+  for p in $RPID $TPID; do kill -TERM "$p" 2>/dev/null; done
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$TPID" 2>/dev/null || break
+    sleep 0.1
+  done
+  for p in $RPID $TPID; do kill -KILL "$p" 2>/dev/null; done
+  wait "$TPID" 2>/dev/null
+  TPID=
+  RPID=
+}
+trap 'stop_target' EXIT
+trap 'stop_target; exit 130' INT TERM
+
+error_row() { # target scenario message
+  if [[ "$2" == idle-* ]]; then
+    printf '{"target":"%s","scenario":"%s","idle":%s,"errors":["%s"]}\n' "$1" "$2" "${2#idle-}" "$3" >>"$JSONL"
+  else
+    printf '{"target":"%s","scenario":"%s","error":"%s"}\n' "$1" "$2" "$3" >>"$JSONL"
+  fi
+  log "$1 $2: $3"
+}
+
+run_loadgen() { # target scenario args...
+  local t=$1 s=$2 out rc
+  shift 2
+  out=$(timeout 240 "$LOADGEN" --url "$URL" --mode "$MODE" --relay-pid "$RPID" \
+    --target "$t" --scenario "$s" "$@" 2>"$WORK/loadgen-stderr.log")
+  rc=$?
+  if grep -q '^{' <<<"$out"; then
+    grep '^{' <<<"$out" >>"$JSONL"
+    grep '^#' <<<"$out" >&2
+  else
+    error_row "$t" "$s" "loadgen exited $rc without a result"
+  fi
+  if ! kill -0 "$RPID" 2>/dev/null; then
+    log "$t died during $s"
+    return 1
+  fi
+  return 0
+}
+
+T_START=$SECONDS
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+for t in $TARGETS; do
+  # Traffic scenarios share one relay process (peak RSS is reset per scenario).
+  up=0
+  for sc in "${SCENARIOS[@]}"; do
+    name=${sc%%|*}
+    read -r -a extra <<<"${sc#*|}"
+    if [ "$up" = 0 ]; then
+      if start_target "$t"; then up=1; else
+        error_row "$t" "$name" "target did not start"
+        continue
+      fi
+    fi
+    run_loadgen "$t" "$name" --duration "$DURATION" --warmup "$WARMUP" "${extra[@]}" ||
+      { stop_target; up=0; }
+  done
+  [ "$up" = 1 ] && stop_target
+  # Idle scenarios: a fresh process each, so RSS growth is not hidden by
+  # memory freed earlier.
+  for n in $IDLE_COUNTS; do
+    if start_target "$t"; then
+      run_loadgen "$t" "idle-$n" --idle "$n" --idle-hold 3
+      stop_target
+    else
+      error_row "$t" "idle-$n" "target did not start"
+    fi
+  done
+done
+ELAPSED=$((SECONDS - T_START))
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ----------------------------------------------------------------- report ---
+{
+  echo "# Relay benchmark results"
+  echo
+  echo "Generated by \`benches/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') in ${ELAPSED}s;" \
+    "commit $(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet 2>/dev/null || echo ' (dirty)')."
+  echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(uname -sr);" \
+    "$(rustc --version 2>/dev/null), node $(node --version 2>/dev/null)."
+  echo
+  echo "Targets: **libremotedev** = \`target/release/remotedev\`;" \
+    "**reference** = \`@redux-devtools/cli@5.0.0\` (benches/reference, node, bound to 127.0.0.1);" \
+    "**bare** = \`examples/bare_forwarder.rs\` (no protocol logic: the ceiling)."
+  echo "Load average (1/5/15 min) at start: $LOAD_START, at end: $LOAD_END" \
+    "(anything else running on the machine skews the numbers; compare rows of one run only)."
+  echo "Load generator and relay share the same $(nproc) cores. Traffic: ${WARMUP}s warm-up + ${DURATION}s measured;" \
+    "a delivery = one message received by one monitor; latency = send → receipt at a monitor;" \
+    "closed-loop scenarios keep a bounded per-app in-flight window (see run.sh); peak RSS = VmHWM/VmRSS of the relay process during the scenario."
+  echo
+  "$LOADGEN" --report "$JSONL"
+} | tee "$OUT_MD"
+log "raw results: $JSONL; report: $OUT_MD"
