@@ -406,6 +406,13 @@ impl AppClient {
     }
 }
 
+impl Drop for AppClient {
+    /// The background task holds the socket too, so dropping the client closes it.
+    fn drop(&mut self) {
+        self.inner.socket.request_close();
+    }
+}
+
 /// Per connection: subscribe the own `sc-<id>` channel, log in, flush what waited,
 /// announce; then route commands until the connection changes. `respond` itself is
 /// subscribed once; the socket renews it after every reconnect.

@@ -6,6 +6,7 @@
 
 mod app;
 mod backoff;
+mod blocking;
 mod connector;
 mod error;
 mod message;
@@ -14,6 +15,9 @@ mod socket;
 
 pub use app::{AppClient, AppOptions};
 pub use backoff::Backoff;
+pub use blocking::{
+    BlockingApp, BlockingEvents, BlockingMonitor, BlockingSocket, BlockingSubscription,
+};
 pub use connector::{Connector, Endpoint, TcpConnector, Transport};
 pub use error::ClientError;
 pub use message::{AppMessage, Command};

@@ -407,6 +407,11 @@ impl Socket {
         EventStream { rx }
     }
 
+    /// Asks the connection task to close with 1000 and returns at once (no reconnect).
+    pub fn request_close(&self) {
+        let _ = self.command(Cmd::Close(close::NORMAL, String::new()));
+    }
+
     /// Closes with 1000 (no reconnect) and waits for the connection task to finish.
     pub async fn close(&self) {
         self.disconnect(close::NORMAL, "").await
