@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting and lints, the Rust unit, integration and
-# conformance tests, and the interop suite that drives the relay with the real npm and
-# PyPI clients. Installs what those need (npm packages from the lockfile, a Python venv).
+# conformance tests (including the client against our relay and the two reference relays
+# from npm), and the interop suite that drives our relay with the real npm and PyPI
+# clients. Installs what those need (npm packages from lockfiles, a Python venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,11 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --all-targets -- -D warnings
 
-step "cargo test (unit, integration, conformance)"
+step "install the real peers (npm packages from lockfiles, Python venv)"
+bash tests/interop/setup.sh
+bash tests/reference/setup.sh
+
+step "cargo test (unit, integration, conformance, client against all three relays)"
 cargo test --all-targets
 
 step "interop with the real clients"

@@ -1,0 +1,171 @@
+//! Client send benchmark: how fast `AppClient::send` gets 1 KiB states through a relay
+//! to a monitor, and the time from `send` to delivery.
+//!
+//! `cargo run --release --example client_bench -- --url ws://127.0.0.1:8000/socketcluster/`
+//!
+//! One `AppClient` sends `{"type":"TICK"}` actions with a state of `--size` bytes that
+//! carries a sequence number and the send time; a plain WebSocket monitor in the same
+//! process (handshake, `login {}`, `#subscribe log`) takes the time of arrival. At most
+//! `--window` messages are in flight, so nothing queues without bound. Prints one JSON
+//! line, like `loadgen`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use remotedev::client::{AppClient, AppOptions};
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value = "ws://127.0.0.1:8000/socketcluster/")]
+    url: String,
+    /// Bytes of each state.
+    #[arg(long, default_value_t = 1024)]
+    size: usize,
+    /// Measured seconds (after a 1 s warm-up).
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Messages in flight at most.
+    #[arg(long, default_value_t = 64)]
+    window: u64,
+}
+
+struct Counters {
+    received: AtomicU64,
+    wake: Notify,
+}
+
+async fn monitor(
+    url: String,
+    epoch: Instant,
+    counters: Arc<Counters>,
+    samples: Arc<std::sync::Mutex<Vec<u64>>>,
+    measuring: Arc<std::sync::atomic::AtomicBool>,
+) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("monitor connects");
+    for frame in [
+        r##"{"event":"#handshake","data":{"authToken":null},"cid":1}"##,
+        r#"{"event":"login","data":{},"cid":2}"#,
+        r##"{"event":"#subscribe","data":{"channel":"log"},"cid":3}"##,
+    ] {
+        ws.send(Message::text(frame)).await.unwrap();
+    }
+    while let Some(Ok(msg)) = ws.next().await {
+        let Message::Text(text) = msg else { continue };
+        match text.as_str() {
+            "#1" => ws.send(Message::text("#2")).await.unwrap(),
+            "" => ws.send(Message::text("")).await.unwrap(),
+            t if t.starts_with(r##"{"event":"#publish""##) => {
+                let now = epoch.elapsed().as_nanos() as u64;
+                let v: Value = serde_json::from_str(t).unwrap();
+                let message = &v["data"]["data"];
+                let message = if message["data"].is_object() {
+                    &message["data"]
+                } else {
+                    message
+                };
+                if message["type"] != "ACTION" {
+                    continue;
+                }
+                let state: Value =
+                    serde_json::from_str(message["payload"].as_str().unwrap()).unwrap();
+                let sent = state["t"].as_u64().unwrap();
+                if measuring.load(Ordering::Relaxed) {
+                    samples.lock().unwrap().push(now.saturating_sub(sent));
+                }
+                counters.received.fetch_add(1, Ordering::Release);
+                counters.wake.notify_one();
+            }
+            _ => {}
+        }
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let epoch = Instant::now();
+    let counters = Arc::new(Counters {
+        received: AtomicU64::new(0),
+        wake: Notify::new(),
+    });
+    let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let measuring = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    tokio::spawn(monitor(
+        args.url.clone(),
+        epoch,
+        counters.clone(),
+        samples.clone(),
+        measuring.clone(),
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut options = AppOptions::new(&args.url);
+    options.name = "client_bench".into();
+    let app = AppClient::connect(options).expect("valid URL");
+    app.wait_ready(Duration::from_secs(10))
+        .await
+        .expect("app connects");
+    app.init("{}").unwrap();
+
+    let pad = "x".repeat(args.size.saturating_sub(48));
+    let mut sent: u64 = 0;
+    let warmup_end = Instant::now() + Duration::from_secs(1);
+    let mut start: Option<(Instant, u64, u64)> = None;
+    let end_at = warmup_end + Duration::from_secs_f64(args.duration);
+    while Instant::now() < end_at {
+        if start.is_none() && Instant::now() >= warmup_end {
+            measuring.store(true, Ordering::Relaxed);
+            start = Some((
+                Instant::now(),
+                sent,
+                counters.received.load(Ordering::Acquire),
+            ));
+        }
+        while sent - counters.received.load(Ordering::Acquire) >= args.window {
+            let _ = tokio::time::timeout(Duration::from_millis(10), counters.wake.notified()).await;
+        }
+        let t = epoch.elapsed().as_nanos() as u64;
+        app.send(
+            r#"{"type":"TICK"}"#,
+            &format!(r#"{{"seq":{sent},"t":{t},"pad":"{pad}"}}"#),
+        )
+        .unwrap();
+        sent += 1;
+    }
+    measuring.store(false, Ordering::Relaxed);
+    let (t0, sent0, recv0) = start.expect("measured");
+    let elapsed = t0.elapsed().as_secs_f64();
+    let received = counters.received.load(Ordering::Acquire) - recv0;
+    let mut s = samples.lock().unwrap().clone();
+    s.sort_unstable();
+    println!(
+        "{}",
+        serde_json::json!({
+            "scenario": format!("client-send-{}B", args.size),
+            "sent": sent - sent0,
+            "delivered": received,
+            "msgs_per_s": (received as f64 / elapsed).round(),
+            "p50_us": percentile(&s, 0.50),
+            "p99_us": percentile(&s, 0.99),
+            "p999_us": percentile(&s, 0.999),
+            "dropped": app.dropped(),
+        })
+    );
+    app.close().await;
+}
