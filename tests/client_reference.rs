@@ -142,7 +142,6 @@ enum Running {
 }
 
 struct Target {
-    kind: Kind,
     url: String,
     running: Running,
 }
