@@ -158,7 +158,6 @@ impl Target {
                 }
                 let relay = Relay::start(o).await.unwrap();
                 Target {
-                    kind,
                     url: relay.url(),
                     running: Running::Ours(Some(relay)),
                 }
@@ -186,7 +185,6 @@ impl Target {
                 .await
                 .unwrap();
                 Target {
-                    kind,
                     url: js.1,
                     running: Running::Reference(js.0),
                 }
