@@ -265,6 +265,29 @@ for t in $TARGETS; do
     fi
   done
 done
+# Client send: our AppClient (examples/client_bench.rs) through our relay, next to the
+# load generator's raw SocketCluster sender on the same relay as the baseline.
+CLIENT_BENCH=$ROOT/target/release/examples/client_bench
+CLIENT_ROWS=
+if [[ " $TARGETS " == *" libremotedev "* ]] && [ -x "$CLIENT_BENCH" ] && start_target libremotedev; then
+  raw=$(timeout 120 "$LOADGEN" --url "$URL" --mode sc --apps 1 --monitors 1 --size 1024 --window 64 \
+    --duration "$DURATION" --warmup "$WARMUP" 2>/dev/null | grep -m1 '^{')
+  client=$(timeout 120 "$CLIENT_BENCH" --url "$URL" --size 1024 --window 64 --duration "$DURATION" 2>/dev/null | grep -m1 '^{')
+  stop_target
+  CLIENT_ROWS=$(RAW="$raw" CLIENT="$client" python3 - <<'PY'
+import json, os
+rows = []
+for name, key in (("raw SocketCluster sender (loadgen)", "RAW"), ("remotedev AppClient::send (client_bench)", "CLIENT")):
+    try:
+        r = json.loads(os.environ[key])
+    except Exception:
+        rows.append(f"| {name} | failed | | | |")
+        continue
+    rows.append(f"| {name} | {r['msgs_per_s']:.0f} | {r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['p999_us']:.0f} |")
+print("\n".join(rows))
+PY
+)
+fi
 ELAPSED=$((SECONDS - T_START))
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -287,5 +310,13 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     "closed-loop scenarios keep a bounded per-app in-flight window (see run.sh); peak RSS = VmHWM/VmRSS of the relay process during the scenario."
   echo
   "$LOADGEN" --report "$JSONL"
+  if [ -n "$CLIENT_ROWS" ]; then
+    echo
+    echo "### Client send (1 KiB state, 1 app -> 1 monitor through libremotedev, window 64)"
+    echo
+    echo "| sender | msgs/s at the monitor | p50 µs | p99 µs | p999 µs |"
+    echo "|---|---:|---:|---:|---:|"
+    echo "$CLIENT_ROWS"
+  fi
 } | tee "$OUT_MD"
 log "raw results: $JSONL; report: $OUT_MD"

@@ -272,3 +272,18 @@ async fn get_report_answers_like_the_reference_without_a_store() {
         json!({"rid":cid,"data":{"error":"No id specified."}})
     );
 }
+
+#[tokio::test]
+async fn report_subscription_gets_the_list_alone_after_its_ack() {
+    let r = relay(options()).await;
+    let mut first = Peer::login(&r.url(), MONITOR).await;
+    first.subscribe("report").await; // asserts the ack comes first
+    assert_eq!(
+        first.text().await,
+        r##"{"event":"#publish","data":{"channel":"report","data":{"type":"list","data":[]}}}"##
+    );
+    let mut second = Peer::login(&r.url(), MONITOR).await;
+    second.subscribe("report").await;
+    second.json().await;
+    first.silent_for(Duration::from_millis(200)).await;
+}

@@ -130,6 +130,14 @@ fn deliver_targeted(hub: &Hub, channel: &str, target_id: &str, data: Option<&str
 /// Called with the socket's route locked, right after its subscribe ack was queued:
 /// flushes the messages that waited for the watched channel.
 pub(crate) fn after_subscribe(peer: &Peer, route: &mut super::hub::Route, channel: &str) {
+    if channel == "report" {
+        // Relay spec §6.1: the report list goes to the subscriber alone, as a publish
+        // (the DevTools app ignores event frames). No store yet, so the list is empty.
+        peer.send(encode::publish(
+            "report",
+            Some(r#"{"type":"list","data":[]}"#),
+        ));
+    }
     let Some(role) = route.role else { return };
     if channel != role.watch() {
         return;

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Idempotent setup of the interop test dependencies:
+#   - npm packages from package-lock.json (npm ci; skipped when already in sync)
+#   - a Python venv at tests/interop/.venv with python/requirements.txt
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$HERE"
+
+# --- node ---
+stamp="node_modules/.interop-lock.sha256"
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  echo "[interop setup] npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$want" > "$stamp"
+fi
+
+# --- python ---
+if [[ -n "${INTEROP_PYTHON:-}" ]]; then
+  # caller supplies an interpreter; only make sure the pinned packages are there
+  if ! "$INTEROP_PYTHON" -c 'import socketclusterclient' 2>/dev/null; then
+    "$INTEROP_PYTHON" -m pip install --quiet -r python/requirements.txt >&2
+  fi
+else
+  venv="$HERE/.venv"
+  pystamp="$venv/.interop-req.sha256"
+  pwant="$(sha256sum python/requirements.txt | cut -d' ' -f1)"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    echo "[interop setup] creating venv $venv" >&2
+    python3 -m venv "$venv" >&2 || {
+      echo "[interop setup] python3 -m venv failed (on Debian: apt-get install python3-venv)" >&2
+      exit 1
+    }
+  fi
+  if [[ ! -f "$pystamp" || "$(cat "$pystamp" 2>/dev/null)" != "$pwant" ]]; then
+    echo "[interop setup] pip install -r python/requirements.txt" >&2
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r python/requirements.txt >&2
+    echo "$pwant" > "$pystamp"
+  fi
+fi
