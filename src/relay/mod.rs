@@ -8,6 +8,7 @@
 //! channel subscriptions that publishes fan out to through each socket's `outbox`.
 
 mod blocking;
+mod burst_read;
 mod error;
 mod http;
 mod hub;
