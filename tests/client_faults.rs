@@ -5,8 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::quick_reconnect;
 use futures_util::{SinkExt, StreamExt};
-use remotedev::client::{Backoff, ConnectionState, Socket, SocketEvent, SocketOptions};
+use remotedev::client::{ConnectionState, Socket, SocketEvent};
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -46,17 +49,6 @@ async fn server(ping_ms: u64) -> (String, mpsc::UnboundedReceiver<(Ws, Value)>) 
     (url, rx)
 }
 
-fn fast() -> SocketOptions {
-    let mut o = SocketOptions::default();
-    o.backoff = Backoff {
-        initial_delay: Duration::from_millis(300),
-        randomness: Duration::ZERO,
-        multiplier: 1.0,
-        max_delay: Duration::from_millis(300),
-    };
-    o
-}
-
 async fn accept(rx: &mut mpsc::UnboundedReceiver<(Ws, Value)>) -> (Ws, Value) {
     tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
@@ -76,7 +68,7 @@ async fn close_with(ws: &mut Ws, code: u16) {
 #[tokio::test]
 async fn silent_server_trips_the_watchdog_and_the_client_reconnects_at_once() {
     let (url, mut conns) = server(300).await;
-    let s = Socket::connect(&url, fast()).unwrap();
+    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
     let (mut first, _) = accept(&mut conns).await;
     let started = Instant::now();
     // the client gives up on the silent server with 4000
@@ -108,7 +100,7 @@ async fn silent_server_trips_the_watchdog_and_the_client_reconnects_at_once() {
 #[tokio::test]
 async fn either_ping_form_is_answered_and_keeps_the_socket() {
     let (url, mut conns) = server(300).await;
-    let s = Socket::connect(&url, fast()).unwrap();
+    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
     let (mut ws, _) = accept(&mut conns).await;
     s.wait_open(Duration::from_secs(2)).await.unwrap();
     for ping in ["#1", "", "#1", "", "#1", ""] {
@@ -139,7 +131,7 @@ async fn close_codes_decide_whether_to_reconnect() {
         (1001, true),
     ] {
         let (url, mut conns) = server(5000).await;
-        let s = Socket::connect(&url, fast()).unwrap();
+        let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
         let (mut ws, _) = accept(&mut conns).await;
         s.wait_open(Duration::from_secs(2)).await.unwrap();
         close_with(&mut ws, code).await;
@@ -154,7 +146,7 @@ async fn close_codes_decide_whether_to_reconnect() {
 #[tokio::test]
 async fn server_disconnect_event_closes_with_its_code() {
     let (url, mut conns) = server(5000).await;
-    let s = Socket::connect(&url, fast()).unwrap();
+    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
     let mut events = s.events();
     let (mut ws, _) = accept(&mut conns).await;
     s.wait_open(Duration::from_secs(2)).await.unwrap();
@@ -178,7 +170,7 @@ async fn server_disconnect_event_closes_with_its_code() {
 #[tokio::test]
 async fn batches_auth_tokens_and_kick_outs() {
     let (url, mut conns) = server(5000).await;
-    let s = Socket::connect(&url, fast()).unwrap();
+    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
     let mut events = s.events();
     let mut sub = s.subscribe("news").unwrap();
     let (mut ws, first_handshake) = accept(&mut conns).await;

@@ -13,10 +13,10 @@ use std::process::{Child, ChildStdin, Command as Process, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::Peer;
+use common::{quick_reconnect, Peer};
 use remotedev::client::{
-    AppClient, AppOptions, Backoff, Command, ConnectionState, MonitorClient, MonitorEvent,
-    MonitorOptions, Socket, SocketOptions,
+    AppClient, AppOptions, Command, ConnectionState, MonitorClient, MonitorEvent, MonitorOptions,
+    Socket, SocketOptions,
 };
 use remotedev::{Relay, RelayOptions};
 use serde_json::{json, Value};
@@ -214,17 +214,6 @@ impl Target {
             Running::Reference(js) => js.terminate(),
         }
     }
-}
-
-fn quick_reconnect(delay_ms: u64) -> SocketOptions {
-    let mut o = SocketOptions::default();
-    o.backoff = Backoff {
-        initial_delay: Duration::from_millis(delay_ms),
-        randomness: Duration::ZERO,
-        multiplier: 1.0,
-        max_delay: Duration::from_millis(delay_ms),
-    };
-    o
 }
 
 fn app_options(url: &str, name: &str) -> AppOptions {

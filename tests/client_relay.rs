@@ -5,30 +5,18 @@ mod common;
 
 use std::time::Duration;
 
-use common::{options, relay, Peer};
+use common::{options, quick_reconnect, relay, Peer};
 use remotedev::client::{
-    dispatch_command, AppClient, AppOptions, Backoff, ClientError, Command, ConnectionState,
-    MonitorClient, MonitorEvent, MonitorOptions, Socket, SocketOptions,
+    dispatch_command, AppClient, AppOptions, ClientError, Command, ConnectionState, MonitorClient,
+    MonitorEvent, MonitorOptions, Socket, SocketOptions,
 };
-use remotedev::Relay;
 
 const WAIT: Duration = Duration::from_secs(5);
-
-fn fast_reconnect() -> SocketOptions {
-    let mut o = SocketOptions::default();
-    o.backoff = Backoff {
-        initial_delay: Duration::from_millis(50),
-        randomness: Duration::ZERO,
-        multiplier: 1.0,
-        max_delay: Duration::from_millis(50),
-    };
-    o
-}
 
 fn app_options(url: &str) -> AppOptions {
     let mut o = AppOptions::new(url);
     o.name = "CounterApp".into();
-    o.socket = fast_reconnect();
+    o.socket = quick_reconnect(50);
     o
 }
 
@@ -179,55 +167,6 @@ async fn start_replays_init_and_history_and_stop_pauses() {
     next_app_message(&monitor, "ACTION").await;
     let a2 = next_app_message(&monitor, "ACTION").await;
     assert_eq!(a2.payload.as_deref(), Some(r#"{"count":2}"#));
-}
-
-#[tokio::test]
-async fn reconnect_after_relay_restart_delivers_the_queue_in_order() {
-    let first = relay(options()).await;
-    let addr = first.local_addr();
-    let url = first.url();
-    let mut o = app_options(&url);
-    // slow enough that the monitor below is subscribed before the app is back
-    o.socket.backoff.initial_delay = Duration::from_millis(600);
-    o.socket.backoff.max_delay = Duration::from_millis(600);
-    let app = AppClient::connect(o).unwrap();
-    let first_id = app.wait_ready(WAIT).await.unwrap();
-    app.init(r#"{"count":0}"#).unwrap();
-    first.shutdown().await;
-    let mut states = app.socket().watch_state();
-    tokio::time::timeout(
-        WAIT,
-        states.wait_for(|s| !matches!(s, ConnectionState::Open { .. })),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    // sent while the relay is down
-    for n in 1..=5 {
-        app.send(r#"{"type":"INCREMENT"}"#, &format!(r#"{{"count":{n}}}"#))
-            .unwrap();
-    }
-    let mut o = options();
-    o.port = addr.port();
-    let second = Relay::start(o).await.expect("same port again");
-    // a raw monitor sees exactly what the app sends after reconnecting
-    let mut m = Peer::login(&second.url(), "{}").await;
-    let second_id = app.wait_ready(Duration::from_secs(10)).await.unwrap();
-    assert_ne!(first_id, second_id);
-    let mut counts = Vec::new();
-    while counts.len() < 5 {
-        let v = m.json().await;
-        let msg = &v["data"]["data"];
-        // queued while the id was unknown: log-noid, wrapped by the relay with the new id
-        if msg["data"]["type"] == "ACTION" {
-            assert_eq!(msg["id"], second_id.as_str());
-            let payload: serde_json::Value =
-                serde_json::from_str(msg["data"]["payload"].as_str().unwrap()).unwrap();
-            counts.push(payload["count"].as_u64().unwrap());
-        }
-    }
-    assert_eq!(counts, [1, 2, 3, 4, 5]);
-    assert_eq!(app.dropped(), 0);
 }
 
 #[tokio::test]
