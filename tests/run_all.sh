@@ -19,6 +19,8 @@ bash tests/interop/setup.sh
 bash tests/reference/setup.sh
 
 step "cargo test (unit, integration, conformance, client against all three relays)"
+# tests/examples.rs runs the example programs as other tools do
+cargo build --examples
 cargo test --all-targets
 
 step "interop with the real clients"
