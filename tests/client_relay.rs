@@ -183,3 +183,42 @@ async fn the_disconnected_queue_is_bounded_and_counts_drops() {
     }
     assert_eq!(app.dropped(), 3);
 }
+
+#[tokio::test]
+async fn recv_ends_and_sends_fail_after_close() {
+    let r = relay(options()).await;
+    let app = AppClient::connect(app_options(&r.url())).unwrap();
+    app.wait_ready(WAIT).await.unwrap();
+    app.close().await;
+    let end = tokio::time::timeout(WAIT, async { while app.recv().await.is_some() {} }).await;
+    assert!(end.is_ok(), "recv kept waiting after close");
+    assert!(matches!(
+        app.socket().emit("log", Some("1")),
+        Err(ClientError::Closed)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_handles_can_be_dropped_inside_async_code() {
+    let r = relay(options()).await;
+    let url = r.url();
+    let (app, monitor, socket, blocking_relay) = tokio::task::spawn_blocking(move || {
+        let app = remotedev::client::BlockingApp::connect(app_options(&url)).unwrap();
+        app.wait_ready(WAIT).unwrap();
+        let monitor =
+            remotedev::client::BlockingMonitor::connect(MonitorOptions::new(url.clone())).unwrap();
+        let socket =
+            remotedev::client::BlockingSocket::connect(&url, SocketOptions::default()).unwrap();
+        let mut o = options();
+        o.worker_threads = Some(1);
+        let blocking_relay = remotedev::BlockingRelay::start(o).unwrap();
+        (app, monitor, socket, blocking_relay)
+    })
+    .await
+    .unwrap();
+    // dropped on a runtime thread: must neither block nor panic
+    drop(app);
+    drop(monitor);
+    drop(socket);
+    drop(blocking_relay);
+}

@@ -221,7 +221,6 @@ struct Inner {
     options: AppOptions,
     state: Mutex<State>,
     dropped: AtomicU64,
-    commands: mpsc::UnboundedSender<Command>,
 }
 
 fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -288,9 +287,9 @@ impl AppClient {
             }),
             options,
             dropped: AtomicU64::new(0),
-            commands: tx,
         });
-        tokio::spawn(run(inner.clone()));
+        // The background task owns the sender, so `recv` ends once it stops.
+        tokio::spawn(run(inner.clone(), tx));
         Ok(AppClient {
             inner,
             commands: tokio::sync::Mutex::new(rx),
@@ -416,7 +415,7 @@ impl Drop for AppClient {
 /// Per connection: subscribe the own `sc-<id>` channel, log in, flush what waited,
 /// announce; then route commands until the connection changes. `respond` itself is
 /// subscribed once; the socket renews it after every reconnect.
-async fn run(inner: Arc<Inner>) {
+async fn run(inner: Arc<Inner>, commands: mpsc::UnboundedSender<Command>) {
     let socket = inner.socket.clone();
     let mut states = socket.watch_state();
     let mut respond_events = socket.on("respond");
@@ -463,12 +462,12 @@ async fn run(inner: Arc<Inner>) {
                     }
                     break;
                 }
-                Some(data) = next(&mut broadcasts) => handle(&inner, data.get()),
-                Some(data) = next(&mut own) => handle(&inner, data.get()),
+                Some(data) = next(&mut broadcasts) => handle(&inner, &commands, data.get()),
+                Some(data) = next(&mut own) => handle(&inner, &commands, data.get()),
                 Some(data) = respond_events.next() => {
                     let own_active = own.as_ref().is_some_and(|s| socket.is_subscribed(s.channel()));
                     if !own_active {
-                        handle(&inner, data.get());
+                        handle(&inner, &commands, data.get());
                     }
                 }
             }
@@ -495,7 +494,7 @@ async fn login(inner: &Inner) -> bool {
     }
 }
 
-fn handle(inner: &Inner, json: &str) {
+fn handle(inner: &Inner, commands: &mpsc::UnboundedSender<Command>, json: &str) {
     let command = Command::parse(json);
     {
         let mut s = lock(&inner.state);
@@ -511,7 +510,7 @@ fn handle(inner: &Inner, json: &str) {
             _ => {}
         }
     }
-    let _ = inner.commands.send(command);
+    let _ = commands.send(command);
 }
 
 #[cfg(test)]

@@ -15,14 +15,43 @@ use super::socket::{
     ConnectionState, EventStream, Socket, SocketEvent, SocketOptions, Subscription,
 };
 
-fn runtime() -> Result<Arc<Runtime>, ClientError> {
+/// The runtime a blocking client owns. Dropping it never blocks, so a client can be
+/// dropped anywhere, also on an async runtime's thread.
+struct OwnedRuntime(Option<Runtime>);
+
+impl std::ops::Deref for OwnedRuntime {
+    type Target = Runtime;
+    fn deref(&self) -> &Runtime {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn runtime() -> Result<Arc<OwnedRuntime>, ClientError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("remotedev-client")
         .enable_all()
         .build()
-        .map(Arc::new)
+        .map(|rt| Arc::new(OwnedRuntime(Some(rt))))
         .map_err(|e| ClientError::InvalidArgument(format!("cannot start the client runtime: {e}")))
+}
+
+/// Closes gracefully (close frame, task ends) when the thread may block; from inside an
+/// async runtime only asks for the close, which the runtime's shutdown completes.
+fn close_on_drop(rt: &Runtime, socket: &Socket) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        socket.request_close();
+    } else {
+        rt.block_on(socket.close());
+    }
 }
 
 /// Waits for `fut` up to `within`; `None` on timeout.
@@ -36,7 +65,7 @@ fn block_for<T>(
 
 /// A [`Socket`] for blocking code.
 pub struct BlockingSocket {
-    rt: Arc<Runtime>,
+    rt: Arc<OwnedRuntime>,
     socket: Socket,
     events: std::sync::Mutex<tokio::sync::broadcast::Receiver<SocketEvent>>,
 }
@@ -126,13 +155,13 @@ impl BlockingSocket {
 
 impl Drop for BlockingSocket {
     fn drop(&mut self) {
-        self.rt.block_on(self.socket.close());
+        close_on_drop(&self.rt, &self.socket);
     }
 }
 
 /// Messages of one channel, pulled with a timeout.
 pub struct BlockingSubscription {
-    rt: Arc<Runtime>,
+    rt: Arc<OwnedRuntime>,
     sub: Subscription,
 }
 
@@ -152,7 +181,7 @@ impl BlockingSubscription {
 
 /// Events of one name, pulled with a timeout.
 pub struct BlockingEvents {
-    rt: Arc<Runtime>,
+    rt: Arc<OwnedRuntime>,
     stream: EventStream,
 }
 
@@ -167,7 +196,7 @@ impl BlockingEvents {
 
 /// An [`AppClient`] for blocking code.
 pub struct BlockingApp {
-    rt: Arc<Runtime>,
+    rt: Arc<OwnedRuntime>,
     app: AppClient,
 }
 
@@ -215,13 +244,13 @@ impl BlockingApp {
 
 impl Drop for BlockingApp {
     fn drop(&mut self) {
-        self.rt.block_on(self.app.close());
+        close_on_drop(&self.rt, self.app.socket());
     }
 }
 
 /// A [`MonitorClient`] for blocking code.
 pub struct BlockingMonitor {
-    rt: Arc<Runtime>,
+    rt: Arc<OwnedRuntime>,
     monitor: MonitorClient,
 }
 
@@ -260,6 +289,6 @@ impl BlockingMonitor {
 
 impl Drop for BlockingMonitor {
     fn drop(&mut self) {
-        self.rt.block_on(self.monitor.close());
+        close_on_drop(&self.rt, self.monitor.socket());
     }
 }

@@ -291,6 +291,10 @@ impl Socket {
     }
 
     fn command(&self, cmd: Cmd) -> Result<(), ClientError> {
+        // The task marks the socket closed a moment before it drops its receiver.
+        if *self.shared.state.borrow() == ConnectionState::Closed {
+            return Err(ClientError::Closed);
+        }
         self.cmds.send(cmd).map_err(|_| ClientError::Closed)
     }
 

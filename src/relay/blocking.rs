@@ -57,8 +57,17 @@ impl BlockingRelay {
         self.relay.is_none()
     }
 
-    /// Closes every socket (1001) and stops the runtime. Idempotent.
+    /// Closes every socket (1001) and stops the runtime. Idempotent. Called on a thread
+    /// that runs async code it cannot block, so it only cancels and lets the runtime
+    /// finish in the background.
     pub fn shutdown(&mut self) {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            drop(self.relay.take());
+            if let Some(rt) = self.runtime.take() {
+                rt.shutdown_background();
+            }
+            return;
+        }
         if let (Some(relay), Some(rt)) = (self.relay.take(), self.runtime.as_ref()) {
             rt.block_on(relay.shutdown());
         }
