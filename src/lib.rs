@@ -1,4 +1,5 @@
 pub mod client;
+pub mod ffi;
 pub mod protocol;
 pub mod relay;
 

@@ -23,6 +23,12 @@ step "cargo test (unit, integration, conformance, client against all three relay
 cargo build --examples
 cargo test --all-targets
 
+step "C and Objective-C: header freshness, gcc/clang x shared/static, valgrind, GNUstep"
+bash tests/c/run.sh
+
+step "Python package (fresh venv, pip install, pytest)"
+bash bindings/python/run_tests.sh
+
 step "interop with the real clients"
 cargo build --bin remotedev
 REMOTEDEV_BIN="$PWD/target/debug/remotedev" bash tests/interop/run.sh

@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use super::error::ClientError;
-use super::message::Command;
+use super::message::{Command, CommandMessage};
 use super::socket::{ConnectionState, Socket, SocketOptions, Subscription};
 use crate::protocol::encode;
 
@@ -268,7 +268,7 @@ impl Inner {
 /// [`AppClient::recv`].
 pub struct AppClient {
     inner: Arc<Inner>,
-    commands: tokio::sync::Mutex<mpsc::UnboundedReceiver<Command>>,
+    commands: tokio::sync::Mutex<mpsc::UnboundedReceiver<CommandMessage>>,
 }
 
 impl AppClient {
@@ -391,11 +391,20 @@ impl AppClient {
 
     /// The next monitor command; `None` once the client is closed.
     pub async fn recv(&self) -> Option<Command> {
-        self.commands.lock().await.recv().await
+        self.recv_message().await.map(|m| m.command)
     }
 
     /// A command if one is waiting.
     pub fn try_recv(&self) -> Option<Command> {
+        self.try_recv_message().map(|m| m.command)
+    }
+
+    /// The next monitor command with its `instanceId` and JSON text.
+    pub async fn recv_message(&self) -> Option<CommandMessage> {
+        self.commands.lock().await.recv().await
+    }
+
+    pub fn try_recv_message(&self) -> Option<CommandMessage> {
         self.commands.try_lock().ok()?.try_recv().ok()
     }
 
@@ -415,7 +424,7 @@ impl Drop for AppClient {
 /// Per connection: subscribe the own `sc-<id>` channel, log in, flush what waited,
 /// announce; then route commands until the connection changes. `respond` itself is
 /// subscribed once; the socket renews it after every reconnect.
-async fn run(inner: Arc<Inner>, commands: mpsc::UnboundedSender<Command>) {
+async fn run(inner: Arc<Inner>, commands: mpsc::UnboundedSender<CommandMessage>) {
     let socket = inner.socket.clone();
     let mut states = socket.watch_state();
     let mut respond_events = socket.on("respond");
@@ -494,11 +503,11 @@ async fn login(inner: &Inner) -> bool {
     }
 }
 
-fn handle(inner: &Inner, commands: &mpsc::UnboundedSender<Command>, json: &str) {
-    let command = Command::parse(json);
+fn handle(inner: &Inner, commands: &mpsc::UnboundedSender<CommandMessage>, json: &str) {
+    let message = CommandMessage::parse(json);
     {
         let mut s = lock(&inner.state);
-        match &command {
+        match &message.command {
             Command::Start => {
                 s.streaming = true;
                 inner.replay(&mut s);
@@ -510,7 +519,7 @@ fn handle(inner: &Inner, commands: &mpsc::UnboundedSender<Command>, json: &str) 
             _ => {}
         }
     }
-    let _ = commands.send(command);
+    let _ = commands.send(message);
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use tokio::runtime::Runtime;
 
 use super::app::{AppClient, AppOptions};
 use super::error::ClientError;
-use super::message::Command;
+use super::message::{Command, CommandMessage};
 use super::monitor::{MonitorClient, MonitorEvent, MonitorOptions};
 use super::socket::{
     ConnectionState, EventStream, Socket, SocketEvent, SocketOptions, Subscription,
@@ -235,6 +235,11 @@ impl BlockingApp {
     /// The next monitor command, waiting up to `within`.
     pub fn recv(&self, within: Duration) -> Option<Command> {
         block_for(&self.rt, within, self.app.recv()).flatten()
+    }
+
+    /// The next monitor command with its `instanceId` and JSON text.
+    pub fn recv_message(&self, within: Duration) -> Option<CommandMessage> {
+        block_for(&self.rt, within, self.app.recv_message()).flatten()
     }
 
     pub fn close(&self) {

@@ -148,6 +148,28 @@ impl Command {
     }
 }
 
+/// A monitor command as it arrived: the typed value, the instance it is addressed to
+/// (`instanceId`, if any) and the message's JSON text as the monitor sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandMessage {
+    pub command: Command,
+    pub instance_id: Option<String>,
+    pub raw: String,
+}
+
+impl CommandMessage {
+    pub fn parse(json: &str) -> CommandMessage {
+        let instance_id = serde_json::from_str::<Wire<'_>>(json)
+            .ok()
+            .and_then(|w| as_string(w.instance_id));
+        CommandMessage {
+            command: Command::parse(json),
+            instance_id,
+            raw: json.to_owned(),
+        }
+    }
+}
+
 fn other(kind: &str, json: &str) -> Command {
     Command::Other {
         kind: kind.to_owned(),
@@ -255,6 +277,19 @@ mod tests {
             matches!(Command::parse(r#"{"type":"LOCK"}"#), Command::Other { kind, .. } if kind == "LOCK")
         );
         assert!(matches!(Command::parse("[1]"), Command::Other { kind, .. } if kind.is_empty()));
+    }
+
+    #[test]
+    fn command_messages_keep_the_instance_and_the_text() {
+        let text = r#"{"type":"DISPATCH","action":{"type":"JUMP_TO_ACTION","actionId":1},"instanceId":"k3j5x9q2"}"#;
+        let m = CommandMessage::parse(text);
+        assert_eq!(m.instance_id.as_deref(), Some("k3j5x9q2"));
+        assert_eq!(m.raw, text);
+        assert_eq!(m.command.kind(), "DISPATCH");
+        assert_eq!(
+            CommandMessage::parse(r#"{"type":"START"}"#).instance_id,
+            None
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use blocking::{
 };
 pub use connector::{Connector, Endpoint, TcpConnector, Transport};
 pub use error::ClientError;
-pub use message::{AppMessage, Command};
+pub use message::{AppMessage, Command, CommandMessage};
 pub use monitor::{dispatch_command, MonitorClient, MonitorEvent, MonitorOptions};
 pub use socket::{
     ConnectionState, Data, EventStream, Socket, SocketEvent, SocketOptions, Subscription,

@@ -1,0 +1,6 @@
+// Umbrella header of the Objective-C wrapper (module RemoteDev).
+#import "RDCommon.h"
+#import "RDMessage.h"
+#import "RDRelay.h"
+#import "RDClient.h"
+#import "RDMonitor.h"

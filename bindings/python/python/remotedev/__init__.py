@@ -1,0 +1,77 @@
+"""RemoteDev / Redux DevTools remote monitoring over the libremotedev Rust core.
+
+- `Relay`: the relay (`python -m remotedev --port 8000` runs one from the shell).
+- `Client` / `AsyncClient`: an app instrumented for Redux DevTools.
+- `Monitor` / `AsyncMonitor`: what the Redux DevTools app does.
+- `Socket`: a generic SocketCluster client.
+"""
+
+from __future__ import annotations
+
+from ._client import AsyncClient, Client
+from ._errors import (
+    AddressInUseError,
+    ClosedError,
+    ConnectionError,
+    Error,
+    InvalidArgumentError,
+    ProtocolError,
+    QueueFullError,
+    TimeoutError,
+)
+from ._json import RawJSON
+from ._messages import (
+    Action,
+    AppMessage,
+    Command,
+    Disconnected,
+    Dispatch,
+    Export,
+    Import,
+    MonitorEvent,
+    Other,
+    Report,
+    Start,
+    Stop,
+    Sync,
+    Update,
+)
+from ._monitor import AsyncMonitor, Monitor
+from ._relay import Relay
+from ._remotedev import __version__
+from ._socket import Events, Socket, Subscription
+
+__all__ = [
+    "Relay",
+    "Client",
+    "AsyncClient",
+    "Monitor",
+    "AsyncMonitor",
+    "Socket",
+    "Subscription",
+    "Events",
+    "RawJSON",
+    "Command",
+    "Start",
+    "Stop",
+    "Dispatch",
+    "Action",
+    "Import",
+    "Sync",
+    "Update",
+    "Export",
+    "Disconnected",
+    "Other",
+    "AppMessage",
+    "Report",
+    "MonitorEvent",
+    "Error",
+    "ConnectionError",
+    "ClosedError",
+    "QueueFullError",
+    "AddressInUseError",
+    "TimeoutError",
+    "ProtocolError",
+    "InvalidArgumentError",
+    "__version__",
+]

@@ -1,0 +1,202 @@
+// Tests of the Objective-C wrapper (bindings/objc) on GNUstep: a relay, an RDClient
+// that streams to a real socketcluster-client@20 monitor (node) and receives its
+// targeted JUMP_TO_ACTION through its delegate and by pulling, an RDMonitor, NSError
+// reporting. Run from the repository root. The last line is "N passed, N failed".
+#include "harness.h"
+
+#import "RemoteDev.h"
+
+@interface Collector : NSObject <RDClientDelegate, RDMonitorDelegate> {
+ @public
+  NSCondition *cond;
+  NSMutableArray *commands;
+  NSMutableArray *messages;
+}
+@end
+
+@implementation Collector
+- (instancetype)init {
+  if ((self = [super init])) {
+    cond = [NSCondition new];
+    commands = [NSMutableArray new];
+    messages = [NSMutableArray new];
+  }
+  return self;
+}
+- (void)dealloc {
+  [cond release];
+  [commands release];
+  [messages release];
+  [super dealloc];
+}
+- (void)client:(RDClient *)client didReceiveCommand:(RDMessage *)command {
+  [cond lock];
+  [commands addObject:command];
+  [cond broadcast];
+  [cond unlock];
+}
+- (void)monitor:(RDMonitor *)monitor didReceiveMessage:(RDMessage *)message {
+  [cond lock];
+  [messages addObject:message];
+  [cond broadcast];
+  [cond unlock];
+}
+/// The first collected message of `type` in `list`, waiting up to 20 s.
+- (RDMessage *)waitIn:(NSMutableArray *)list forType:(NSString *)type {
+  NSDate *until = [NSDate dateWithTimeIntervalSinceNow:20];
+  RDMessage *found = nil;
+  [cond lock];
+  while (!found) {
+    for (RDMessage *m in list)
+      if ([[m type] isEqualToString:type]) found = m;
+    if (!found && ![cond waitUntilDate:until]) break;
+  }
+  [[found retain] autorelease];
+  [cond unlock];
+  return found;
+}
+@end
+
+static void test_errors(void) {
+  NSError *error = nil;
+  RDClient *c = [[RDClient alloc] initWithURL:@"http://nope/" name:nil instanceId:nil reconnect:NO
+                                        error:&error];
+  CHECK(c == nil);
+  CHECK([[error domain] isEqualToString:RDErrorDomain]);
+  CHECK([error code] == RDErrorInvalidURL);
+  CHECK([[error localizedDescription] length] > 0);
+
+  RDRelay *relay = [[RDRelay alloc] initWithHost:nil port:0 logLevel:0 error:&error];
+  CHECK(relay != nil);
+  CHECK([relay port] != 0);
+  error = nil;
+  RDRelay *busy = [[RDRelay alloc] initWithHost:nil port:[relay port] logLevel:0 error:&error];
+  CHECK(busy == nil);
+  CHECK([error code] == RDErrorAddrInUse);
+  CHECK([relay stop:&error]);
+  CHECK(![relay stop:&error]);
+  CHECK([error code] == RDErrorStopped);
+  CHECK([relay url] == nil);
+  [relay release];
+
+  c = [[RDClient alloc] initWithURL:@"ws://127.0.0.1:1/socketcluster/" name:nil instanceId:nil
+                          reconnect:NO error:&error];
+  CHECK(c != nil);
+  error = nil;
+  CHECK(![c initState:@"{not json" error:&error]);
+  CHECK([error code] == RDErrorInvalidJSON);
+  CHECK([c socketId] == nil);
+  CHECK(![c isConnected]);
+  [c release];
+}
+
+static void test_app_with_real_monitor(void) {
+  NSError *error = nil;
+  RDRelay *relay = [[RDRelay alloc] initWithHost:@"127.0.0.1" port:0 logLevel:0 error:&error];
+  CHECK(relay != nil);
+  if (!relay) return;
+  NSString *url = [relay url];
+  CHECK([url hasPrefix:@"ws://127.0.0.1:"]);
+
+  peer node;
+  char line[65536];
+  CHECK(peer_start_monitor(&node, [url UTF8String]) == 0);
+  CHECK(peer_wait_for(&node, "\"ready\"", line, sizeof line, 20000) == 0);
+
+  Collector *collector = [Collector new];
+  RDMonitor *monitor = [[RDMonitor alloc] initWithURL:url error:&error];
+  CHECK(monitor != nil);
+  CHECK([monitor connectWithTimeout:20 error:&error]);
+  [monitor setDelegate:collector];
+
+  RDClient *app = [[RDClient alloc] initWithURL:url name:@"CounterObjC" instanceId:@"objc-1"
+                                      reconnect:YES error:&error];
+  CHECK(app != nil);
+  CHECK([app connectWithTimeout:20 error:&error]);
+  CHECK([app isConnected]);
+  NSString *sid = [app socketId];
+  CHECK([sid length] > 0);
+  NSDictionary *zero = [NSDictionary dictionaryWithObject:[NSNumber numberWithInt:0] forKey:@"count"];
+  NSDictionary *one = [NSDictionary dictionaryWithObject:[NSNumber numberWithInt:1] forKey:@"count"];
+  NSDictionary *inc = [NSDictionary dictionaryWithObject:@"INCREMENT" forKey:@"type"];
+  CHECK([app initState:zero error:&error]);
+  CHECK([app sendAction:inc state:one error:&error]);
+
+  CHECK(peer_wait_for(&node, "INCREMENT", line, sizeof line, 20000) == 0);
+  CHECK(strstr(line, "objc-1") != NULL);
+  RDMessage *seen = [collector waitIn:collector->messages forType:@"ACTION"];
+  CHECK(seen != nil);
+  CHECK([[seen instanceId] isEqualToString:@"objc-1"]);
+  CHECK([[seen connectionId] isEqualToString:sid]);
+  CHECK([[[seen state] objectForKey:@"count"] intValue] == 1);
+  CHECK([seen kind] == RDMessageKindApp);
+
+  // pulled
+  snprintf(line, sizeof line,
+           "{\"event\":\"sc-%s\",\"data\":{\"type\":\"DISPATCH\",\"action\":{\"type\":"
+           "\"JUMP_TO_ACTION\",\"actionId\":1},\"state\":\"{\\\"count\\\":1}\"}}",
+           [sid UTF8String]);
+  CHECK(peer_writeline(&node, line) == 0);
+  RDMessage *jump = nil;
+  for (int i = 0; i < 20 && !jump; i++) {
+    RDMessage *m = [app nextCommandWithTimeout:1 error:&error];
+    if ([[m type] isEqualToString:@"DISPATCH"]) jump = m;
+  }
+  CHECK(jump != nil);
+  CHECK([[[jump action] objectForKey:@"type"] isEqualToString:@"JUMP_TO_ACTION"]);
+  CHECK([[[jump action] objectForKey:@"actionId"] intValue] == 1);
+  CHECK([[jump stateJSON] isEqualToString:@"{\"count\":1}"]);
+  CHECK([jump kind] == RDMessageKindCommand);
+
+  // through the delegate
+  [app setDelegate:collector];
+  error = nil;
+  CHECK([app nextCommandWithTimeout:0.01 error:&error] == nil);
+  CHECK([error code] == RDErrorBusy);
+  snprintf(line, sizeof line,
+           "{\"event\":\"sc-%s\",\"data\":{\"type\":\"DISPATCH\",\"action\":{\"type\":"
+           "\"JUMP_TO_ACTION\",\"actionId\":2},\"state\":\"{\\\"count\\\":2}\"}}",
+           [sid UTF8String]);
+  CHECK(peer_writeline(&node, line) == 0);
+  RDMessage *viaDelegate = [collector waitIn:collector->commands forType:@"DISPATCH"];
+  CHECK(viaDelegate != nil);
+  CHECK([[[viaDelegate state] objectForKey:@"count"] intValue] == 2);
+
+  // our monitor targets the app too
+  NSDictionary *jump3 = [NSDictionary dictionaryWithObjectsAndKeys:@"JUMP_TO_ACTION", @"type",
+                                                                   [NSNumber numberWithInt:3],
+                                                                   @"actionId", nil];
+  CHECK([monitor dispatchAction:jump3 state:@"{\"count\":3}" toConnection:sid error:&error]);
+  CHECK([monitor broadcastCommand:[NSDictionary dictionaryWithObject:@"UPDATE" forKey:@"type"]
+                            error:&error]);
+  NSDate *until = [NSDate dateWithTimeIntervalSinceNow:20];
+  int got3 = 0;
+  while (!got3 && [until timeIntervalSinceNow] > 0) {
+    [collector->cond lock];
+    for (RDMessage *m in collector->commands)
+      if ([[m stateJSON] isEqualToString:@"{\"count\":3}"]) got3 = 1;
+    if (!got3) [collector->cond waitUntilDate:until];
+    [collector->cond unlock];
+  }
+  CHECK(got3);
+
+  [app setDelegate:nil];
+  [monitor setDelegate:nil];
+  [app close];
+  [monitor close];
+  [app release];
+  [monitor release];
+  [collector release];
+  peer_stop(&node);
+  CHECK([relay stop:&error]);
+  [relay release];
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  NSAutoreleasePool *pool = [NSAutoreleasePool new];
+  test_errors();
+  test_app_with_real_monitor();
+  [pool drain];
+  return h_summary();
+}
