@@ -144,7 +144,7 @@ start_target() { # name -> sets TPID RPID URL MODE; returns 1 on failure
   case $name in
   libremotedev)
     [ "$RELAY_OK" = 1 ] || return 1
-    "$RELAY" --hostname 127.0.0.1 --port "$PORT" --logLevel 1 >"$logf" 2>&1 &
+    "$RELAY" --hostname 127.0.0.1 --port "$PORT" --logLevel 1 --db :memory: >"$logf" 2>&1 &
     TPID=$!
     ready="ws://127.0.0.1:$PORT/socketcluster/"
     URL="ws://127.0.0.1:$PORT/socketcluster/"

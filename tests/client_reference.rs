@@ -152,6 +152,7 @@ impl Target {
             Kind::Ours => {
                 let mut o = RelayOptions::default();
                 o.port = port.unwrap_or(0);
+                o.store = remotedev::store::StoreLocation::Memory;
                 if let Some((interval, timeout)) = ping {
                     o.ping_interval = Duration::from_millis(interval);
                     o.ping_timeout = Duration::from_millis(timeout);

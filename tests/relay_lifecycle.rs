@@ -101,7 +101,15 @@ fn relay_bin() -> Command {
 #[test]
 fn cli_prints_the_url_and_stops_on_sigterm() {
     let mut child = relay_bin()
-        .args(["--port=0", "--hostname", "127.0.0.1", "--logLevel", "0"])
+        .args([
+            "--port=0",
+            "--hostname",
+            "127.0.0.1",
+            "--logLevel",
+            "0",
+            "--db",
+            ":memory:",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -125,7 +133,14 @@ fn cli_busy_port_prints_one_line_and_exits_1() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port();
     let out = relay_bin()
-        .args(["--port", &port.to_string(), "--logLevel", "0"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--logLevel",
+            "0",
+            "--db",
+            ":memory:",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -258,8 +258,20 @@ async fn large_state_passes_intact() {
     assert!(got.contains(&payload));
 }
 
+async fn post_report(r: &remotedev::Relay, body: serde_json::Value) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("http://{}/", r.local_addr()))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST /")
+        .json()
+        .await
+        .expect("JSON answer")
+}
+
 #[tokio::test]
-async fn get_report_answers_like_the_reference_without_a_store() {
+async fn get_report_answers_the_row_or_like_the_reference() {
     let r = relay(options()).await;
     let mut m = Peer::login(&r.url(), MONITOR).await;
     let cid = m
@@ -271,6 +283,24 @@ async fn get_report_answers_like_the_reference_without_a_store() {
         m.json().await,
         json!({"rid":cid,"data":{"error":"No id specified."}})
     );
+    let added = post_report(
+        &r,
+        json!({"type":"STATE","payload":"{\"count\":1}","title":"t1","user":"u"}),
+    )
+    .await;
+    let id = added["id"].as_str().expect("an id").to_owned();
+    let cid = m.invoke("getReport", &format!("{id:?}")).await;
+    let reply = m.json().await;
+    assert_eq!(reply["rid"], cid);
+    let row = &reply["data"];
+    assert_eq!(row["id"], id.as_str());
+    assert_eq!(row["type"], "STATE");
+    assert_eq!(row["title"], "t1");
+    assert_eq!(row["payload"], r#"{"count":1}"#);
+    assert_eq!(row["userId"], "u");
+    assert_eq!(row["exception"], "");
+    assert_eq!(row["description"], serde_json::Value::Null);
+    assert_eq!(row.as_object().unwrap().len(), 17, "{row}");
 }
 
 #[tokio::test]
@@ -282,8 +312,23 @@ async fn report_subscription_gets_the_list_alone_after_its_ack() {
         first.text().await,
         r##"{"event":"#publish","data":{"channel":"report","data":{"type":"list","data":[]}}}"##
     );
+    let added = post_report(&r, json!({"type":"ACTIONS","payload":"[]","title":"one"})).await;
+    let add = first.json().await;
+    assert_eq!(add["data"]["channel"], "report");
+    assert_eq!(add["data"]["data"]["type"], "add");
+    assert_eq!(add["data"]["data"]["data"]["id"], added["id"]);
+    assert_eq!(add["data"]["data"]["data"]["title"], "one");
     let mut second = Peer::login(&r.url(), MONITOR).await;
     second.subscribe("report").await;
-    second.json().await;
+    let list = second.json().await;
+    assert_eq!(list["data"]["data"]["type"], "list");
+    let rows = list["data"]["data"]["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], added["id"]);
+    assert_eq!(rows[0]["title"], "one");
+    assert_eq!(
+        rows[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["id", "title", "added"]
+    );
     first.silent_for(Duration::from_millis(200)).await;
 }

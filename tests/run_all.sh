@@ -5,6 +5,11 @@
 # clients. Installs what those need (npm packages from lockfiles, a Python venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Relays started with default options (the C and Python tests, examples) keep reports
+# in the user's data directory (XDG_DATA_HOME); give this run a throwaway one.
+XDG_DATA_HOME="$(mktemp -d)"
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
 

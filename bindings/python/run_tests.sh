@@ -8,6 +8,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 PYTHON="${PYTHON:-python3}"
+# Relays started with default options keep reports in the user's data directory;
+# tests must not touch it, so this run gets a throwaway one.
+XDG_DATA_HOME="$(mktemp -d)"
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 VENV="${REMOTEDEV_PY_VENV:-$HERE/.venv}"
 
 echo "[python] fresh venv $VENV" >&2

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use remotedev::protocol::ProtocolVersion;
+use remotedev::store::StoreLocation;
 use remotedev::{Relay, RelayError, RelayOptions};
 
 // The relay allocates and frees a frame per message; mimalloc keeps that off the
@@ -50,6 +51,42 @@ struct Args {
     /// are sent to it as plain events.
     #[arg(long = "subscribeGraceMs", default_value_t = 2000)]
     subscribe_grace_ms: u64,
+    /// Report database as the reference's knex JSON config file, e.g.
+    /// {"client":"sqlite3","connection":{"filename":"reports.sqlite3"}} (filename may be
+    /// ":memory:"). Only SQLite is supported.
+    #[arg(long = "dbOptions", value_name = "FILE", conflicts_with = "db")]
+    db_options: Option<std::path::PathBuf>,
+    /// Report database file, or :memory: (lost on exit). Default:
+    /// remotedev/reports.sqlite3 in the user's data directory (e.g.
+    /// ~/.local/share/remotedev/reports.sqlite3), created on first use.
+    #[arg(long = "db", value_name = "PATH")]
+    db: Option<String>,
+    /// Largest HTTP request body (report uploads, GraphQL): bytes, or with a kb/mb/gb
+    /// suffix like the reference's "16mb". Larger requests get 413.
+    #[arg(long = "maxRequestBody", default_value = "16mb", value_parser = parse_size)]
+    max_request_body: usize,
+}
+
+/// `16777216`, `16mb`, `512kb`, `1gb` (1024-based, as the reference's `bytes` package).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t.as_str(), ""),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (bytes, or a number with kb/mb/gb)"))?;
+    let scale: usize = match unit.trim() {
+        "" | "b" => 1,
+        "kb" => 1 << 10,
+        "mb" => 1 << 20,
+        "gb" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use b, kb, mb or gb)")),
+    };
+    n.checked_mul(scale)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is out of range"))
 }
 
 fn main() -> ExitCode {
@@ -64,6 +101,18 @@ fn main() -> ExitCode {
     options.outbound_limit = args.max_outbound_bytes;
     options.protocol_version = args.protocol_version;
     options.subscribe_grace = Duration::from_millis(args.subscribe_grace_ms);
+    options.max_request_body = args.max_request_body;
+    options.store = match (&args.db_options, &args.db) {
+        (Some(file), _) => match StoreLocation::from_knex_file(file) {
+            Ok(location) => location,
+            Err(e) => {
+                eprintln!("remotedev: --dbOptions: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        (None, Some(db)) => StoreLocation::from_db_arg(db),
+        (None, None) => StoreLocation::DataDir,
+    };
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -79,6 +128,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(options: RelayOptions) -> ExitCode {
+    let store = options.store.clone();
     let relay = match Relay::start(options).await {
         Ok(relay) => relay,
         Err(e @ RelayError::AddrInUse { .. }) => {
@@ -91,6 +141,7 @@ async fn serve(options: RelayOptions) -> ExitCode {
         }
     };
     println!("remotedev relay listening on {}", relay.url());
+    tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
     wait_for_signal().await;
     tracing::info!("shutting down");

@@ -305,6 +305,53 @@ impl AppClient {
         &self.inner.options.instance_id
     }
 
+    /// Uploads the lifted state (JSON text) to the relay's report store with `POST /`,
+    /// as `@redux-devtools/remote` does with `sendOn` (relay spec §6.2):
+    /// `{"type":"STATE","id":<instance id>,"name":<name>,"payload":"<lifted JSON>"}`.
+    /// Monitors subscribed to `report` are told; returns the new report's id. Needs
+    /// no WebSocket connection; waits up to the socket's ack timeout.
+    pub async fn upload_report(&self, lifted_state: &str) -> Result<String, ClientError> {
+        valid_json(lifted_state)?;
+        let o = &self.inner.options;
+        let body = serde_json::json!({
+            "type": "STATE",
+            "id": o.instance_id,
+            "name": o.name,
+            "payload": lifted_state,
+        });
+        self.upload_report_body(&body.to_string()).await
+    }
+
+    /// Uploads a report given as a whole `POST /` body (a JSON object with at least
+    /// `type` — `STATE` or `ACTIONS` — and `payload`; optional `title`, `description`,
+    /// `action`, `preloadedState`, `screenshot`, `version`, `userAgent`, `user`,
+    /// `instanceId`, `meta`, `exception {message, stack}`, `appId`). Returns the id; a
+    /// refusal of the relay is `ClientError::Remote` with its message.
+    pub async fn upload_report_body(&self, body: &str) -> Result<String, ClientError> {
+        valid_json(body)?;
+        let o = &self.inner.options;
+        let answer = super::reports::post(
+            &o.url,
+            &o.socket.connector,
+            body.to_owned(),
+            o.socket.ack_timeout,
+        )
+        .await?;
+        if let Some(e) = super::reports::refused(&answer) {
+            return Err(e);
+        }
+        answer
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ClientError::Remote(crate::protocol::ErrorObject::new(
+                    "ReportError",
+                    format!("unexpected answer {answer}"),
+                ))
+            })
+    }
+
     /// Waits until connected and logged in; returns the socket id.
     pub async fn wait_ready(&self, within: Duration) -> Result<String, ClientError> {
         let deadline = tokio::time::Instant::now() + within;

@@ -232,6 +232,16 @@ impl BlockingApp {
         self.app.send_state(lifted)
     }
 
+    /// [`AppClient::upload_report`]: uploads the lifted state as a report; its id.
+    pub fn upload_report(&self, lifted_state: &str) -> Result<String, ClientError> {
+        self.rt.block_on(self.app.upload_report(lifted_state))
+    }
+
+    /// [`AppClient::upload_report_body`]: uploads a whole report body; its id.
+    pub fn upload_report_body(&self, body: &str) -> Result<String, ClientError> {
+        self.rt.block_on(self.app.upload_report_body(body))
+    }
+
     /// The next monitor command, waiting up to `within`.
     pub fn recv(&self, within: Duration) -> Option<Command> {
         block_for(&self.rt, within, self.app.recv()).flatten()
@@ -285,6 +295,20 @@ impl BlockingMonitor {
 
     pub fn broadcast(&self, command: &str) -> Result<(), ClientError> {
         self.monitor.broadcast(command)
+    }
+
+    /// [`MonitorClient::get_report`]: one report's full row, `None` if unknown.
+    pub fn get_report(&self, id: &str) -> Result<Option<String>, ClientError> {
+        self.rt.block_on(self.monitor.get_report(id))
+    }
+
+    /// [`MonitorClient::list_reports`]: stored reports as a JSON array.
+    pub fn list_reports(
+        &self,
+        query: Option<&str>,
+        fields: &[&str],
+    ) -> Result<String, ClientError> {
+        self.rt.block_on(self.monitor.list_reports(query, fields))
     }
 
     pub fn close(&self) {

@@ -11,6 +11,7 @@ mod connector;
 mod error;
 mod message;
 mod monitor;
+mod reports;
 mod socket;
 
 pub use app::{AppClient, AppOptions};

@@ -48,6 +48,7 @@ pub enum MonitorEvent {
 pub struct MonitorClient {
     socket: Socket,
     events: tokio::sync::Mutex<mpsc::UnboundedReceiver<MonitorEvent>>,
+    options: Arc<MonitorOptions>,
 }
 
 impl MonitorClient {
@@ -55,10 +56,12 @@ impl MonitorClient {
     pub fn connect(options: MonitorOptions) -> Result<MonitorClient, ClientError> {
         let socket = Socket::connect(&options.url, options.socket.clone())?;
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(socket.clone(), Arc::new(options), tx));
+        let options = Arc::new(options);
+        tokio::spawn(run(socket.clone(), options.clone(), tx));
         Ok(MonitorClient {
             socket,
             events: tokio::sync::Mutex::new(rx),
+            options,
         })
     }
 
@@ -101,6 +104,67 @@ impl MonitorClient {
     /// Sends a command to every app.
     pub fn broadcast(&self, command: &str) -> Result<(), ClientError> {
         self.socket.emit("respond", Some(command))
+    }
+
+    /// One stored report, full row as JSON (`getReport`, relay spec §6.4), or `None`
+    /// when the relay has no report with this id. Waits for the connection.
+    pub async fn get_report(&self, id: &str) -> Result<Option<String>, ClientError> {
+        if id.is_empty() {
+            return Err(ClientError::InvalidArgument("empty report id".into()));
+        }
+        self.socket
+            .wait_open(self.options.socket.connect_timeout)
+            .await?;
+        let data = self
+            .socket
+            .invoke("getReport", Some(&encode::json_str(id)))
+            .await?;
+        let text = data.get();
+        if text == "null" {
+            return Ok(None);
+        }
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(text) {
+            if m.len() == 1 {
+                if let Some(serde_json::Value::String(e)) = m.get("error") {
+                    return Err(ClientError::Remote(crate::protocol::ErrorObject::new(
+                        "ReportError",
+                        e.clone(),
+                    )));
+                }
+            }
+        }
+        Ok(Some(text.to_owned()))
+    }
+
+    /// Stored reports as a JSON array, oldest first (`POST /` with `op: "list"`, relay
+    /// spec §6.2). `query` is a JSON object of `column: value` equality filters;
+    /// `fields` the columns to return (empty: `id`, `title`, `added`). The same list
+    /// also arrives as a [`MonitorEvent::Report`] `{"type":"list",…}` after each
+    /// (re)connect.
+    pub async fn list_reports(
+        &self,
+        query: Option<&str>,
+        fields: &[&str],
+    ) -> Result<String, ClientError> {
+        let mut body = serde_json::json!({ "op": "list" });
+        if let Some(q) = query {
+            body["query"] = serde_json::from_str(q).map_err(ClientError::json)?;
+        }
+        if !fields.is_empty() {
+            body["fields"] = serde_json::json!(fields);
+        }
+        let o = &self.options;
+        let answer = super::reports::post(
+            &o.url,
+            &o.socket.connector,
+            body.to_string(),
+            o.socket.ack_timeout,
+        )
+        .await?;
+        if let Some(e) = super::reports::refused(&answer) {
+            return Err(e);
+        }
+        Ok(answer.to_string())
     }
 
     pub async fn close(&self) {

@@ -16,4 +16,8 @@ pub enum RelayError {
     },
     #[error("cannot start the relay's runtime: {0}")]
     Runtime(#[source] io::Error),
+    /// The report store (relay spec §6) could not be opened: a bad path, an unreadable
+    /// or foreign database file, an unsupported `dbOptions` client.
+    #[error("cannot open the report store: {0}")]
+    Store(String),
 }

@@ -1,6 +1,6 @@
 //! HTTP routes on the relay's one listener: the WebSocket upgrade at `/socketcluster/`
-//! (and `/socketcluster`), 404 elsewhere. Other routes (the report API) are added to
-//! [`routes`] as they come.
+//! (and `/socketcluster`), the report API (`report_api`: `POST /`, `POST /graphql`,
+//! `GET /graphiql`, `GET /port.js`, CORS preflights), 404 elsewhere.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get, post};
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -19,12 +19,16 @@ use tokio_util::task::TaskTracker;
 
 use super::burst_read::BurstRead;
 use super::hub::Hub;
+use super::report_api;
 use super::session;
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) hub: Arc<Hub>,
+    /// The port actually bound (`GET /port.js`).
+    pub(crate) port: u16,
+    pub(crate) graphql: super::graphql::ReportSchema,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tasks: TaskTracker,
 }
@@ -33,6 +37,20 @@ pub(crate) fn routes(shared: Shared) -> Router {
     Router::new()
         .route("/socketcluster/", any(upgrade))
         .route("/socketcluster", any(upgrade))
+        .route(
+            "/",
+            post(report_api::post_root)
+                .options(report_api::preflight)
+                .fallback(report_api::not_allowed),
+        )
+        .route(
+            "/graphql",
+            post(report_api::post_graphql)
+                .options(report_api::preflight)
+                .fallback(report_api::not_allowed),
+        )
+        .route("/graphiql", get(report_api::graphiql))
+        .route("/port.js", get(report_api::port_js))
         .with_state(shared)
 }
 

@@ -14,6 +14,7 @@ use super::options::RelayOptions;
 use super::outbox::Outbox;
 use super::socket_id::SocketIds;
 use crate::protocol::encode;
+use crate::store::ReportStore;
 
 /// A socket's remotedev role, set by `login` (relay spec §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +80,7 @@ type Subscribers = HashMap<u64, Arc<Peer>>;
 
 pub(crate) struct Hub {
     pub(crate) options: RelayOptions,
+    pub(crate) store: ReportStore,
     ids: SocketIds,
     next_key: AtomicU64,
     peers: RwLock<HashMap<Arc<str>, Arc<Peer>>>,
@@ -86,9 +88,10 @@ pub(crate) struct Hub {
 }
 
 impl Hub {
-    pub(crate) fn new(options: RelayOptions) -> Self {
+    pub(crate) fn new(options: RelayOptions, store: ReportStore) -> Self {
         Hub {
             options,
+            store,
             ids: SocketIds::new(),
             next_key: AtomicU64::new(0),
             peers: RwLock::new(HashMap::new()),

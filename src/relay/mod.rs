@@ -10,10 +10,12 @@
 mod blocking;
 mod burst_read;
 mod error;
+mod graphql;
 mod http;
 mod hub;
 mod options;
 mod outbox;
+mod report_api;
 mod router;
 mod server;
 mod session;

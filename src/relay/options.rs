@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::protocol::ProtocolVersion;
+use crate::store::StoreLocation;
 
 /// Everything a relay can be configured with. Start from [`RelayOptions::default`] and
 /// change the fields you need.
@@ -44,6 +45,14 @@ pub struct RelayOptions {
     /// Worker threads of the runtime a [`super::BlockingRelay`] owns. Default: the
     /// number of CPUs.
     pub worker_threads: Option<usize>,
+    /// Where reports are stored (relay spec §6). Default [`StoreLocation::DataDir`]:
+    /// `reports.sqlite3` in the `remotedev` folder of the user's data directory, so
+    /// reports survive restarts. Tests and throwaway relays use
+    /// [`StoreLocation::Memory`].
+    pub store: StoreLocation,
+    /// Largest HTTP request body (`POST /`, `POST /graphql`) in bytes; larger ones get
+    /// 413. Default 16 MiB, as the reference's `16mb`.
+    pub max_request_body: usize,
 }
 
 impl Default for RelayOptions {
@@ -61,6 +70,8 @@ impl Default for RelayOptions {
             pending_limit: 100,
             channel_limit: 1000,
             worker_threads: None,
+            store: StoreLocation::DataDir,
+            max_request_body: 16 * 1024 * 1024,
         }
     }
 }

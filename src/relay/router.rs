@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use super::hub::{Hub, Peer, Role};
 use crate::protocol::error::{names, ErrorObject};
 use crate::protocol::{encode, frame};
+use crate::store::{self, ListQuery};
 
 /// What the socket that sent a relay event should be answered (if it sent a cid).
 #[derive(Debug)]
@@ -18,6 +19,8 @@ pub(crate) enum Reply {
     /// `{"rid":N,"data":D}` with D raw JSON.
     Data(String),
     Error(ErrorObject),
+    /// The answer is sent later by whoever took the request (the report store).
+    Deferred,
 }
 
 /// Whether an event was a (re-)login, which starts the subscribe grace period.
@@ -32,6 +35,7 @@ pub(crate) fn on_event(
     peer: &Arc<Peer>,
     name: &str,
     data: Option<&RawValue>,
+    cid: Option<&RawValue>,
 ) -> Handled {
     let raw = data.map(RawValue::get);
     let reply = match name {
@@ -58,7 +62,7 @@ pub(crate) fn on_event(
             hub.publish("log", Some(&wrap_noid(&peer.id, raw)));
             Reply::Ack
         }
-        "getReport" => get_report(data),
+        "getReport" => get_report(hub, peer, data, cid),
         _ => match name.strip_prefix("sc-") {
             Some(target) => {
                 deliver_targeted(hub, name, target, raw);
@@ -88,14 +92,57 @@ fn wrap_noid(id: &str, data: Option<&str>) -> String {
     }
 }
 
-/// The report store is not part of this relay yet, so every id is unknown; the answers
-/// for a missing and an unknown id are the reference's (relay spec §2).
-fn get_report(data: Option<&RawValue>) -> Reply {
+/// Relay spec §6.4: the full row of a report, looked up on the store's thread and sent
+/// from there (`{"rid":N}` without data for an unknown id, as the reference).
+fn get_report(
+    hub: &Hub,
+    peer: &Arc<Peer>,
+    data: Option<&RawValue>,
+    cid: Option<&RawValue>,
+) -> Reply {
     let id: Option<Cow<'_, str>> = data.and_then(frame::json_str);
-    match id {
-        Some(id) if !id.is_empty() => Reply::Ack,
-        _ => Reply::Data(r#"{"error":"No id specified."}"#.to_owned()),
+    let id = match id {
+        Some(id) if !id.is_empty() => id.into_owned(),
+        _ => return Reply::Data(r#"{"error":"No id specified."}"#.to_owned()),
+    };
+    // Without a cid nobody waits for the row.
+    let Some(cid) = cid else { return Reply::Ack };
+    let rid = cid.get().to_owned();
+    let target = peer.clone();
+    let queued = hub.store.submit(move |conn| {
+        let frame = match store::get_sync(conn, &id) {
+            Ok(Some(row)) => encode::ack_data(&rid, &serde_json::Value::Object(row).to_string()),
+            Ok(None) => encode::ack(&rid),
+            Err(e) => {
+                tracing::warn!("getReport {id}: {e}");
+                encode::ack_error(&rid, &ErrorObject::new("StoreError", e.to_string()), None)
+            }
+        };
+        target.send(frame);
+    });
+    if queued {
+        Reply::Deferred
+    } else {
+        Reply::Error(ErrorObject::new("StoreError", "the report store is closed"))
     }
+}
+
+/// Relay spec §6.1: the report list, sent to this socket alone as a `#publish` once the
+/// store has read it. Queued behind earlier store jobs, so an `add` committed before the
+/// list was read is in it, and one committed after arrives after it.
+fn send_report_list(hub: &Hub, peer: &Arc<Peer>) {
+    let target = peer.clone();
+    hub.store.submit(move |conn| {
+        let rows = match store::list_sync(conn, &ListQuery::default()) {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!("report list: {e}");
+                Vec::new()
+            }
+        };
+        let data = serde_json::json!({"type": "list", "data": rows}).to_string();
+        target.send(encode::publish("report", Some(&data)));
+    });
 }
 
 /// Relay spec §4: publish on `sc-<X>`, then make sure socket X itself gets the message
@@ -129,14 +176,16 @@ fn deliver_targeted(hub: &Hub, channel: &str, target_id: &str, data: Option<&str
 
 /// Called with the socket's route locked, right after its subscribe ack was queued:
 /// flushes the messages that waited for the watched channel.
-pub(crate) fn after_subscribe(peer: &Peer, route: &mut super::hub::Route, channel: &str) {
+pub(crate) fn after_subscribe(
+    hub: &Hub,
+    peer: &Arc<Peer>,
+    route: &mut super::hub::Route,
+    channel: &str,
+) {
     if channel == "report" {
         // Relay spec §6.1: the report list goes to the subscriber alone, as a publish
-        // (the DevTools app ignores event frames). No store yet, so the list is empty.
-        peer.send(encode::publish(
-            "report",
-            Some(r#"{"type":"list","data":[]}"#),
-        ));
+        // (the DevTools app ignores event frames).
+        send_report_list(hub, peer);
     }
     let Some(role) = route.role else { return };
     if channel != role.watch() {

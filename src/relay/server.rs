@@ -17,6 +17,7 @@ use super::error::RelayError;
 use super::http::{routes, Shared};
 use super::hub::Hub;
 use super::options::RelayOptions;
+use crate::store::ReportStore;
 
 /// How long shutdown waits for sockets to finish their close handshakes.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
@@ -58,10 +59,16 @@ impl Relay {
             listener
                 .local_addr()
                 .map_err(|source| RelayError::Bind { host, port, source })?;
-        let hub = Arc::new(Hub::new(options));
+        // The store thread starts only once the port is ours.
+        let store = ReportStore::open(options.store.clone())
+            .await
+            .map_err(|e| RelayError::Store(e.to_string()))?;
+        let hub = Arc::new(Hub::new(options, store));
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
         let shared = Shared {
+            port: local_addr.port(),
+            graphql: super::graphql::schema(hub.store.clone()),
             hub: hub.clone(),
             shutdown: shutdown.clone(),
             tasks: tasks.clone(),

@@ -275,16 +275,20 @@ where
                 encode::ack_error(rid, &err, None)
             }),
             name => {
-                let handled = router::on_event(&self.hub, &self.peer, name, e.data);
+                let handled = router::on_event(&self.hub, &self.peer, name, e.data, e.cid);
                 if handled.logged_in {
                     self.grace_deadline = Some(Instant::now() + self.hub.options.subscribe_grace);
                     self.rearm();
                 }
-                self.reply(e.cid, |rid| match handled.reply {
-                    Reply::Ack => encode::ack(rid),
-                    Reply::Data(d) => encode::ack_data(rid, &d),
-                    Reply::Error(err) => encode::ack_error(rid, &err, None),
-                });
+                match handled.reply {
+                    Reply::Ack => self.reply(e.cid, encode::ack),
+                    Reply::Data(d) => self.reply(e.cid, |rid| encode::ack_data(rid, &d)),
+                    Reply::Error(err) => {
+                        self.reply(e.cid, |rid| encode::ack_error(rid, &err, None))
+                    }
+                    // Answered by the report store when it has the row.
+                    Reply::Deferred => {}
+                }
             }
         }
         Ok(())
@@ -319,7 +323,7 @@ where
         }
         self.hub.subscribe(&self.peer, &mut route, &channel);
         self.reply(e.cid, encode::ack);
-        router::after_subscribe(&self.peer, &mut route, &channel);
+        router::after_subscribe(&self.hub, &self.peer, &mut route, &channel);
     }
 
     fn unsubscribe(&mut self, e: &Event<'_>) {

@@ -12,6 +12,11 @@
 #      on GNUstep base
 # The last line is "N passed, N failed" (N = steps).
 set -euo pipefail
+# Relays started with default options keep reports in the user's data directory
+# (XDG_DATA_HOME); give this run a throwaway one.
+XDG_DATA_HOME="$(mktemp -d)"
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 CBINDGEN_VERSION=0.29.0

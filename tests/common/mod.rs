@@ -24,9 +24,12 @@ pub fn quick_reconnect(ms: u64) -> remotedev::client::SocketOptions {
     o
 }
 
+/// A relay on a free port with an in-memory report store (tests never touch the
+/// user's data directory).
 pub fn options() -> RelayOptions {
     let mut o = RelayOptions::default();
     o.port = 0;
+    o.store = remotedev::store::StoreLocation::Memory;
     o
 }
 

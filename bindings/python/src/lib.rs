@@ -59,7 +59,7 @@ fn relay_err(e: RelayError) -> PyErr {
     let class = match &e {
         RelayError::AddrInUse { .. } => "AddressInUseError",
         RelayError::Bind { .. } => "ConnectionError",
-        RelayError::Runtime(_) => "Error",
+        RelayError::Runtime(_) | RelayError::Store(_) => "Error",
     };
     py_error(class, e.to_string())
 }
@@ -168,16 +168,28 @@ impl<T: Send + Sync + 'static> Drop for Owned<T> {
 
 /// `next`, or (once the socket is closed for good) whatever `left` still holds: the
 /// clients' queues stay open while the client lives, so a closed socket ends the wait.
-async fn until_closed<T>(
-    socket: &remotedev::client::Socket,
+/// Awaits the next item of a client stream for asyncio, with the optional timeout.
+/// The core ends its streams when the client closes, which becomes `ClosedError`.
+async fn next_within<T>(
+    within: Option<Duration>,
+    timeout: Option<f64>,
     next: impl std::future::Future<Output = Option<T>>,
-    left: impl FnOnce() -> Option<T>,
-) -> Option<T> {
-    let mut states = socket.watch_state();
-    tokio::select! {
-        biased;
-        got = next => got,
-        _ = states.wait_for(|s| *s == ConnectionState::Closed) => left(),
+) -> PyResult<T> {
+    let got = match within {
+        Some(w) => tokio::time::timeout(w, next)
+            .await
+            .map_err(|_| timed_out(timeout.unwrap_or_default()))?,
+        None => next.await,
+    };
+    got.ok_or_else(closed)
+}
+
+/// A `wait_ready` outcome for Python: the socket id, `TimeoutError` or the core's error.
+fn ready_result(result: Result<String, ClientError>, timeout: f64) -> PyResult<String> {
+    match result {
+        Ok(id) => Ok(id),
+        Err(ClientError::Timeout(_)) => Err(timed_out(timeout)),
+        Err(e) => Err(client_err(e)),
     }
 }
 
@@ -473,11 +485,7 @@ impl NativeApp {
         let within = secs("timeout", timeout)?;
         let app = self.app.share();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            match app.get().app().wait_ready(within).await {
-                Ok(id) => Ok(id),
-                Err(ClientError::Timeout(_)) => Err(timed_out(timeout)),
-                Err(e) => Err(client_err(e)),
-            }
+            ready_result(app.get().app().wait_ready(within).await, timeout)
         })
     }
 
@@ -490,15 +498,9 @@ impl NativeApp {
         let within = opt_secs("timeout", timeout)?;
         let app = self.app.share();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let a = app.get().app();
-            let next = until_closed(a.socket(), a.recv(), || a.try_recv());
-            let got = match within {
-                Some(w) => tokio::time::timeout(w, next)
-                    .await
-                    .map_err(|_| timed_out(timeout.unwrap_or_default()))?,
-                None => next.await,
-            };
-            got.map(command_tuple).ok_or_else(closed)
+            next_within(within, timeout, app.get().app().recv())
+                .await
+                .map(command_tuple)
         })
     }
 
@@ -620,11 +622,7 @@ impl NativeMonitor {
         let within = secs("timeout", timeout)?;
         let m = self.monitor.share();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            match m.get().monitor().wait_ready(within).await {
-                Ok(id) => Ok(id),
-                Err(ClientError::Timeout(_)) => Err(timed_out(timeout)),
-                Err(e) => Err(client_err(e)),
-            }
+            ready_result(m.get().monitor().wait_ready(within).await, timeout)
         })
     }
 
@@ -637,15 +635,9 @@ impl NativeMonitor {
         let within = opt_secs("timeout", timeout)?;
         let m = self.monitor.share();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            let mc = m.get().monitor();
-            let next = until_closed(mc.socket(), mc.recv(), || mc.try_recv());
-            let got = match within {
-                Some(w) => tokio::time::timeout(w, next)
-                    .await
-                    .map_err(|_| timed_out(timeout.unwrap_or_default()))?,
-                None => next.await,
-            };
-            got.map(event_tuple).ok_or_else(closed)
+            next_within(within, timeout, m.get().monitor().recv())
+                .await
+                .map(event_tuple)
         })
     }
 

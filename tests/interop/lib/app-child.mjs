@@ -1,7 +1,8 @@
 // Child process: a real redux counter store enhanced by a real RemoteDev app library,
 // connected to the relay. Controlled by the test over IPC.
 //   env APP_LIB = 'rem1' (@redux-devtools/remote@1.0.0) | 'rrd' (remote-redux-devtools@0.5.16)
-//   env APP_PORT, APP_HOST, APP_NAME, APP_HOLD_SUBSCRIBE_MS
+//   env APP_PORT, APP_HOST, APP_NAME, APP_HOLD_SUBSCRIBE_MS, APP_SEND_ON (comma-separated
+//   action types for the library's `sendOn`; makes the app non-realtime)
 // IPC out: {type:'ready'}, {type:'in', text, t}, {type:'hold'|'released', t}, {type:'state', state}, {type:'lifted', action} (every lifted
 //          action the library feeds into its instrumented store), {type:'out', text}
 //          (outbound frames when holding), {type:'error', message}
@@ -86,6 +87,13 @@ function counter(state = { count: 0, log: [] }, action) {
 
 let enhancer;
 const options = { realtime: true, hostname, port, name };
+// APP_SEND_ON: action types that upload the lifted state as a report (`sendOn`), which
+// the libraries do only while not started, so such an app is not realtime.
+const sendOn = (process.env.APP_SEND_ON || '').split(',').filter(Boolean);
+if (sendOn.length) {
+  options.realtime = false;
+  options.sendOn = sendOn;
+}
 if (lib === 'rem1') {
   const mod = await import('@redux-devtools/remote');
   enhancer = mod.devToolsEnhancer(options);

@@ -145,13 +145,16 @@ export function relayAvailable() {
 }
 
 /**
- * Start the relay on an ephemeral port. Registers a SIGTERM shutdown with `t.after` when a
- * test context is given.
+ * Start the relay on an ephemeral port (report store in memory unless `db` says
+ * otherwise). Registers a SIGTERM shutdown with `t.after` when a test context is given.
  */
-export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, extraArgs = [] } = {}) {
+export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, db = ':memory:', extraArgs = [] } = {}) {
   const args = ['--hostname', '127.0.0.1', '--port', '0', '--pingInterval', String(pingInterval),
     '--pingTimeout', String(pingTimeout), '--logLevel', String(logLevel)];
   if (maxPayload != null) args.push('--maxPayload', String(maxPayload));
+  // The report store: in memory unless a test asks for a file (`db: path`), so tests
+  // never write to the user's data directory (`db: null` leaves the relay's default).
+  if (db != null) args.push('--db', db);
   args.push(...extraArgs);
   const proc = spawn(RELAY_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
@@ -577,14 +580,17 @@ export async function connectPython(t, relay, label) {
  * Fork lib/app-child.mjs running a real redux store enhanced by `lib` ('rem1' =
  * @redux-devtools/remote@1.0.0, 'rrd' = remote-redux-devtools@0.5.16).
  * Options: name, holdSubscribeMs (delay the app's outbound frames from its first
- * `#subscribe` on, preserving order — simulates a slow link to force the relay's queue).
+ * `#subscribe` on, preserving order — simulates a slow link to force the relay's queue),
+ * sendOn (action types that make the library upload a report with `POST /`; the app then
+ * runs with `realtime: false`, as `sendOn` only acts while the app is not monitored).
  */
-export function startApp(t, relay, lib, { name, holdSubscribeMs = 0 } = {}) {
+export function startApp(t, relay, lib, { name, holdSubscribeMs = 0, sendOn } = {}) {
   const child = fork(path.join(INTEROP_DIR, 'lib', 'app-child.mjs'), [], {
     env: {
       ...process.env,
       APP_LIB: lib, APP_PORT: String(relay.port), APP_HOST: relay.hostname, APP_NAME: name,
       APP_HOLD_SUBSCRIBE_MS: String(holdSubscribeMs),
+      APP_SEND_ON: sendOn ? [].concat(sendOn).join(',') : '',
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

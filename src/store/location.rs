@@ -1,0 +1,159 @@
+//! Where the report database lives: the default file in the user's data directory, a
+//! file of your choice, or memory; and the reference's knex `dbOptions` JSON.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::StoreError;
+
+/// The report database's location (relay spec §6.3).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StoreLocation {
+    /// `reports.sqlite3` in the `remotedev` folder of the user's data directory
+    /// ([`StoreLocation::default_file`]), created on first use. The default.
+    #[default]
+    DataDir,
+    /// An SQLite file at this path (created if missing; its folder must exist).
+    File(PathBuf),
+    /// In memory, lost when the relay stops (what the reference relays do).
+    Memory,
+}
+
+/// knex sqlite client names that this relay reads as "an SQLite database".
+const SQLITE_CLIENTS: &[&str] = &["sqlite3", "sqlite", "better-sqlite3"];
+
+impl StoreLocation {
+    /// The default database file: `<data dir>/remotedev/reports.sqlite3`, where the data
+    /// dir is `$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application
+    /// Support` on macOS and `%APPDATA%` on Windows.
+    pub fn default_file() -> Result<PathBuf, StoreError> {
+        let dirs = directories::BaseDirs::new().ok_or_else(|| {
+            StoreError::Config(
+                "cannot find the user's data directory (no home directory); \
+                 choose a database with --db PATH or --db :memory:"
+                    .to_owned(),
+            )
+        })?;
+        Ok(dirs.data_dir().join("remotedev").join("reports.sqlite3"))
+    }
+
+    /// `--db` shorthand: `:memory:` or a file path.
+    pub fn from_db_arg(arg: &str) -> StoreLocation {
+        if arg == ":memory:" {
+            StoreLocation::Memory
+        } else {
+            StoreLocation::File(PathBuf::from(arg))
+        }
+    }
+
+    /// Reads a knex configuration (the reference's `--dbOptions` JSON, e.g.
+    /// `{"client":"sqlite3","connection":{"filename":":memory:"},"useNullAsDefault":true}`).
+    /// Only SQLite clients are accepted; `migrate`, `debug` and `useNullAsDefault` are
+    /// ignored (this relay always brings its schema up to date).
+    pub fn from_knex_json(text: &str) -> Result<StoreLocation, StoreError> {
+        let config: Value = serde_json::from_str(text)
+            .map_err(|e| StoreError::Config(format!("dbOptions is not valid JSON: {e}")))?;
+        let Some(config) = config.as_object() else {
+            return Err(StoreError::Config(
+                "dbOptions must be a JSON object like \
+                 {\"client\":\"sqlite3\",\"connection\":{\"filename\":\"reports.sqlite3\"}}"
+                    .to_owned(),
+            ));
+        };
+        match config.get("client") {
+            Some(Value::String(c)) if SQLITE_CLIENTS.contains(&c.as_str()) => {}
+            Some(Value::String(c)) => {
+                return Err(StoreError::Config(format!(
+                    "dbOptions client {c:?} is not supported: this relay stores reports in \
+                     SQLite only (use \"client\":\"sqlite3\")"
+                )))
+            }
+            _ => {
+                return Err(StoreError::Config(
+                    "dbOptions needs \"client\":\"sqlite3\"".to_owned(),
+                ))
+            }
+        }
+        let filename = match config.get("connection") {
+            Some(Value::Object(c)) => c.get("filename").and_then(Value::as_str),
+            Some(Value::String(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        match filename {
+            Some(f) if !f.is_empty() => Ok(StoreLocation::from_db_arg(f)),
+            _ => Err(StoreError::Config(
+                "dbOptions needs \"connection\":{\"filename\":PATH} (a file path or \":memory:\")"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    /// Reads a knex configuration file (`--dbOptions PATH`).
+    pub fn from_knex_file(path: &Path) -> Result<StoreLocation, StoreError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot read dbOptions file {}: {e}",
+                path.display()
+            ))
+        })?;
+        StoreLocation::from_knex_json(&text)
+            .map_err(|e| StoreError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// The file this location resolves to (`None` for memory).
+    pub fn path(&self) -> Result<Option<PathBuf>, StoreError> {
+        match self {
+            StoreLocation::DataDir => StoreLocation::default_file().map(Some),
+            StoreLocation::File(p) => Ok(Some(p.clone())),
+            StoreLocation::Memory => Ok(None),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.path() {
+            Ok(Some(p)) => write!(f, "{}", p.display()),
+            Ok(None) => f.write_str(":memory:"),
+            Err(_) => f.write_str("(no data directory)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knex_configs() {
+        assert_eq!(
+            StoreLocation::from_knex_json(
+                r#"{"client":"sqlite3","connection":{"filename":":memory:"},"useNullAsDefault":true,"debug":false,"migrate":true}"#
+            )
+            .unwrap(),
+            StoreLocation::Memory
+        );
+        assert_eq!(
+            StoreLocation::from_knex_json(
+                r#"{"client":"sqlite3","connection":{"filename":"/tmp/x.db"}}"#
+            )
+            .unwrap(),
+            StoreLocation::File("/tmp/x.db".into())
+        );
+        let e = StoreLocation::from_knex_json(r#"{"client":"pg","connection":"postgres://x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"pg\" is not supported"), "{e}");
+        assert!(StoreLocation::from_knex_json("{").is_err());
+        assert!(StoreLocation::from_knex_json(r#"{"client":"sqlite3"}"#).is_err());
+    }
+
+    #[test]
+    fn default_file_is_in_a_remotedev_folder() {
+        if let Ok(p) = StoreLocation::default_file() {
+            assert!(p.ends_with("remotedev/reports.sqlite3"), "{}", p.display());
+        }
+    }
+}
