@@ -9,6 +9,7 @@ from . import _remotedev
 from ._errors import ClosedError, TimeoutError
 from ._json import dumps
 from ._messages import Command, command_from_native
+from ._pull import Pulling
 
 __all__ = ["Client", "AsyncClient"]
 
@@ -72,7 +73,7 @@ class _ClientBase:
 
 
 
-class Client(_ClientBase):
+class Client(_ClientBase, Pulling[Command]):
     """An app instrumented for Redux DevTools. It connects in the background once
     created, logs in as `master` after every (re)connect, and keeps what is sent while
     disconnected.
@@ -108,7 +109,6 @@ class Client(_ClientBase):
             connect_timeout=connect_timeout,
             auto_reconnect=auto_reconnect,
         )
-        self._thread: Optional[threading.Thread] = None
         if on_command is not None:
             self.on_command(on_command)
 
@@ -134,49 +134,12 @@ class Client(_ClientBase):
         `ClosedError` once the client is closed. Ctrl-C interrupts the wait."""
         return command_from_native(self._native.recv(timeout))
 
-    def __iter__(self) -> typing.Iterator[Command]:
-        """Commands until the client is closed."""
-        while True:
-            try:
-                yield self.recv()
-            except ClosedError:
-                return
-
     def on_command(self, callback: CommandCallback) -> None:
         """Calls `callback(command)` for every command, on a background thread."""
-        if self._thread is not None:
-            raise RuntimeError("on_command was already set")
+        self._call_back(callback, "on_command", "remotedev-commands")
 
-        def run() -> None:
-            while True:
-                try:
-                    command = self.recv(0.25)
-                except TimeoutError:
-                    continue
-                except ClosedError:
-                    return
-                callback(command)
-
-        self._thread = threading.Thread(target=run, name="remotedev-commands", daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        """Disconnects for good."""
+    def _close_native(self) -> None:
         self._native.close()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(2.0)
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
 
 class AsyncClient(_ClientBase):

@@ -9,6 +9,7 @@ from . import _remotedev
 from ._errors import ClosedError, TimeoutError
 from ._json import dumps
 from ._messages import MonitorEvent, event_from_native
+from ._pull import Pulling
 
 __all__ = ["Monitor", "AsyncMonitor"]
 
@@ -69,7 +70,7 @@ class _MonitorBase:
         self._native.send_to(connection_id, command)
 
 
-class Monitor(_MonitorBase):
+class Monitor(_MonitorBase, Pulling[MonitorEvent]):
     """A monitor, like the Redux DevTools app: logs in as a monitor, asks apps to
     start, and receives their messages as `AppMessage` (or `Report`)."""
 
@@ -94,7 +95,6 @@ class Monitor(_MonitorBase):
             connect_timeout=connect_timeout,
             auto_reconnect=auto_reconnect,
         )
-        self._thread: Optional[threading.Thread] = None
         if on_message is not None:
             self.on_message(on_message)
 
@@ -106,47 +106,12 @@ class Monitor(_MonitorBase):
         """The next app message. Raises `TimeoutError` / `ClosedError`."""
         return event_from_native(self._native.recv(timeout))
 
-    def __iter__(self) -> typing.Iterator[MonitorEvent]:
-        while True:
-            try:
-                yield self.recv()
-            except ClosedError:
-                return
-
     def on_message(self, callback: MessageCallback) -> None:
         """Calls `callback(message)` for every message, on a background thread."""
-        if self._thread is not None:
-            raise RuntimeError("on_message was already set")
+        self._call_back(callback, "on_message", "remotedev-monitor")
 
-        def run() -> None:
-            while True:
-                try:
-                    event = self.recv(0.25)
-                except TimeoutError:
-                    continue
-                except ClosedError:
-                    return
-                callback(event)
-
-        self._thread = threading.Thread(target=run, name="remotedev-monitor", daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
+    def _close_native(self) -> None:
         self._native.close()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(2.0)
-
-    def __enter__(self) -> Monitor:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
 
 class AsyncMonitor(_MonitorBase):
