@@ -534,6 +534,31 @@ async fn app_inbound(
     }
 }
 
+/// Sends `n` app messages (numbered from `*seq`) and flushes once; false = stop.
+async fn send_batch(
+    ws: &mut Ws,
+    sh: &Shared,
+    payload: &Payload,
+    idx: usize,
+    seq: &mut u64,
+    n: u64,
+) -> bool {
+    for _ in 0..n {
+        let msg = payload.build(idx, *seq, sh.now_ns());
+        *seq += 1;
+        sh.sent_total.fetch_add(1, Ordering::AcqRel);
+        if let Err(e) = ws.feed(Message::text(msg)).await {
+            sh.error(format!("app send: {e}"));
+            return false;
+        }
+    }
+    if let Err(e) = ws.flush().await {
+        sh.error(format!("app flush: {e}"));
+        return false;
+    }
+    true
+}
+
 async fn app_task(
     mut ws: Ws,
     idx: usize,
@@ -556,17 +581,7 @@ async fn app_task(
                     let due = (start.elapsed().as_secs_f64() * per_app) as u64;
                     let n = due.saturating_sub(seq).min(10_000);
                     if n == 0 { continue; }
-                    for _ in 0..n {
-                        let msg = payload.build(idx, seq, sh.now_ns());
-                        seq += 1;
-                        sh.sent_total.fetch_add(1, Ordering::AcqRel);
-                        if let Err(e) = ws.feed(Message::text(msg)).await {
-                            sh.error(format!("app send: {e}"));
-                            return ws;
-                        }
-                    }
-                    if let Err(e) = ws.flush().await {
-                        sh.error(format!("app flush: {e}"));
+                    if !send_batch(&mut ws, &sh, &payload, idx, &mut seq, n).await {
                         return ws;
                     }
                 }
@@ -591,17 +606,7 @@ async fn app_task(
             if (!primed && inflight + m <= allowed) || inflight + batch <= allowed {
                 primed = true;
                 let n = (allowed - inflight) / m;
-                for _ in 0..n {
-                    let msg = payload.build(idx, seq, sh.now_ns());
-                    seq += 1;
-                    sh.sent_total.fetch_add(1, Ordering::AcqRel);
-                    if let Err(e) = ws.feed(Message::text(msg)).await {
-                        sh.error(format!("app send: {e}"));
-                        return ws;
-                    }
-                }
-                if let Err(e) = ws.flush().await {
-                    sh.error(format!("app flush: {e}"));
+                if !send_batch(&mut ws, &sh, &payload, idx, &mut seq, n).await {
                     return ws;
                 }
                 continue;

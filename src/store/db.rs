@@ -358,57 +358,39 @@ pub fn add(
         }
         None => String::new(),
     };
-    let mut columns = vec![
-        "id",
-        "type",
-        "title",
-        "description",
-        "action",
-        "payload",
-        "preloadedState",
-        "screenshot",
-        "version",
-        "userAgent",
-        "user",
-        "userId",
-        "instanceId",
-        "meta",
-        "exception",
-        "added",
-    ];
-    let mut values: Vec<Option<String>> = vec![
-        Some(id.to_owned()),
-        text(Some(ty)),
-        text(title),
-        text(get("description")),
-        text(get("action")),
-        text(get("payload")),
-        text(get("preloadedState")),
-        text(get("screenshot")),
-        text(get("version")),
-        text(get("userAgent")),
-        text(user),
-        text(user_id),
-        text(get("instanceId")),
-        text(get("meta")),
-        Some(exception_text),
-        Some(added.to_owned()),
+    // Column and value side by side, so the two can never drift apart.
+    let mut row: Vec<(&str, Option<String>)> = vec![
+        ("id", Some(id.to_owned())),
+        ("type", text(Some(ty))),
+        ("title", text(title)),
+        ("description", text(get("description"))),
+        ("action", text(get("action"))),
+        ("payload", text(get("payload"))),
+        ("preloadedState", text(get("preloadedState"))),
+        ("screenshot", text(get("screenshot"))),
+        ("version", text(get("version"))),
+        ("userAgent", text(get("userAgent"))),
+        ("user", text(user)),
+        ("userId", text(user_id)),
+        ("instanceId", text(get("instanceId"))),
+        ("meta", text(get("meta"))),
+        ("exception", Some(exception_text)),
+        ("added", Some(added.to_owned())),
     ];
     if truthy(get("appId")) {
-        columns.push("appId");
-        values.push(text(get("appId")));
+        row.push(("appId", text(get("appId"))));
     }
     let sql = format!(
         "INSERT INTO remotedev_reports ({}) VALUES ({})",
-        columns
-            .iter()
-            .map(|c| quoted(c))
+        row.iter()
+            .map(|(c, _)| quoted(c))
             .collect::<Vec<_>>()
             .join(", "),
-        vec!["?"; columns.len()].join(", ")
+        vec!["?"; row.len()].join(", ")
     );
+    let values = row.iter().map(|(_, v)| v);
     conn.prepare_cached(&sql)?
-        .execute(params_from_iter(values.iter()))?;
+        .execute(params_from_iter(values))?;
     let mut out = Map::new();
     out.insert("id".into(), Value::String(id.to_owned()));
     if let Some(t) = text(title) {
