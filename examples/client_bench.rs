@@ -117,8 +117,8 @@ async fn main() {
 
     let mut options = AppOptions::new(&args.url);
     options.name = "client_bench".into();
-    let app = AppClient::connect(options).expect("valid URL");
-    app.wait_ready(Duration::from_secs(10))
+    let app = AppClient::start(options).expect("valid URL");
+    app.connect(Duration::from_secs(10))
         .await
         .expect("app connects");
     app.init("{}").unwrap();

@@ -54,8 +54,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let mut options = AppOptions::new(&args.url);
     options.name = args.name;
-    let app = AppClient::connect(options)?;
-    if let Err(e) = app.wait_ready(Duration::from_secs(10)).await {
+    let app = AppClient::start(options)?;
+    if let Err(e) = app.connect(Duration::from_secs(10)).await {
         eprintln!("counter_app: not connected yet ({e}); messages are queued until it is");
     }
 

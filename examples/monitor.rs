@@ -9,7 +9,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Parser;
-use remotedev::client::{BlockingMonitor, ConnectionState, MonitorEvent, MonitorOptions};
+use remotedev::client::{BlockingMonitor, MonitorEvent, MonitorOptions, Recv};
 use serde_json::Value;
 
 #[derive(Parser)]
@@ -21,16 +21,15 @@ struct Args {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let monitor = BlockingMonitor::connect(MonitorOptions::new(&args.url))?;
-    if let Err(e) = monitor.wait_ready(Duration::from_secs(10)) {
+    let monitor = BlockingMonitor::start(MonitorOptions::new(&args.url))?;
+    if let Err(e) = monitor.connect(Duration::from_secs(10)) {
         eprintln!("monitor: not connected yet ({e}); still trying");
     }
     loop {
-        let Some(event) = monitor.recv(Duration::from_secs(1)) else {
-            if monitor.monitor().socket().state() == ConnectionState::Closed {
-                return Ok(());
-            }
-            continue;
+        let event = match monitor.recv(Duration::from_secs(1)) {
+            Recv::Message(event) => event,
+            Recv::TimedOut => continue,
+            Recv::Closed => return Ok(()),
         };
         let MonitorEvent::App(message) = event else {
             continue;

@@ -68,7 +68,7 @@ async fn close_with(ws: &mut Ws, code: u16) {
 #[tokio::test]
 async fn silent_server_trips_the_watchdog_and_the_client_reconnects_at_once() {
     let (url, mut conns) = server(300).await;
-    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
+    let s = Socket::create(&url, quick_reconnect(300)).unwrap();
     let (mut first, _) = accept(&mut conns).await;
     let started = Instant::now();
     // the client gives up on the silent server with 4000
@@ -100,9 +100,9 @@ async fn silent_server_trips_the_watchdog_and_the_client_reconnects_at_once() {
 #[tokio::test]
 async fn either_ping_form_is_answered_and_keeps_the_socket() {
     let (url, mut conns) = server(300).await;
-    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
+    let s = Socket::create(&url, quick_reconnect(300)).unwrap();
     let (mut ws, _) = accept(&mut conns).await;
-    s.wait_open(Duration::from_secs(2)).await.unwrap();
+    s.connect(Duration::from_secs(2)).await.unwrap();
     for ping in ["#1", "", "#1", "", "#1", ""] {
         tokio::time::sleep(Duration::from_millis(150)).await;
         ws.send(Message::text(ping)).await.unwrap();
@@ -131,9 +131,9 @@ async fn close_codes_decide_whether_to_reconnect() {
         (1001, true),
     ] {
         let (url, mut conns) = server(5000).await;
-        let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
+        let s = Socket::create(&url, quick_reconnect(300)).unwrap();
         let (mut ws, _) = accept(&mut conns).await;
-        s.wait_open(Duration::from_secs(2)).await.unwrap();
+        s.connect(Duration::from_secs(2)).await.unwrap();
         close_with(&mut ws, code).await;
         let again = tokio::time::timeout(Duration::from_millis(1500), conns.recv()).await;
         assert_eq!(again.is_ok(), reconnects, "close {code}");
@@ -146,10 +146,10 @@ async fn close_codes_decide_whether_to_reconnect() {
 #[tokio::test]
 async fn server_disconnect_event_closes_with_its_code() {
     let (url, mut conns) = server(5000).await;
-    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
-    let mut events = s.events();
+    let s = Socket::create(&url, quick_reconnect(300)).unwrap();
+    let mut events = s.listener();
     let (mut ws, _) = accept(&mut conns).await;
-    s.wait_open(Duration::from_secs(2)).await.unwrap();
+    s.connect(Duration::from_secs(2)).await.unwrap();
     ws.send(Message::text(
         r##"{"event":"#disconnect","data":{"code":4321,"data":"server says bye"}}"##,
     ))
@@ -170,8 +170,8 @@ async fn server_disconnect_event_closes_with_its_code() {
 #[tokio::test]
 async fn batches_auth_tokens_and_kick_outs() {
     let (url, mut conns) = server(5000).await;
-    let s = Socket::connect(&url, quick_reconnect(300)).unwrap();
-    let mut events = s.events();
+    let s = Socket::create(&url, quick_reconnect(300)).unwrap();
+    let mut events = s.listener();
     let mut sub = s.subscribe("news").unwrap();
     let (mut ws, first_handshake) = accept(&mut conns).await;
     assert_eq!(first_handshake, serde_json::json!({"authToken":null}));

@@ -245,8 +245,8 @@ async fn app_messages_reach_real_monitors(kind: Kind, gens: &[&str]) {
     let target = Target::start(kind, None, None).await;
     let url = target.url.clone();
     let monitors: Vec<Js> = gens.iter().map(|g| js_monitor(&url, g)).collect();
-    let app = AppClient::connect(app_options(&url, "RustApp")).unwrap();
-    app.wait_ready(WAIT).await.unwrap();
+    let app = AppClient::start(app_options(&url, "RustApp")).unwrap();
+    app.connect(WAIT).await.unwrap();
     app.init(r#"{"count":0}"#).unwrap();
     app.send(r#"{"type":"INCREMENT"}"#, r#"{"count":1}"#)
         .unwrap();
@@ -276,8 +276,8 @@ async fn app_messages_reach_real_monitors(kind: Kind, gens: &[&str]) {
 
 async fn monitor_sees_a_real_remote_app(kind: Kind) {
     let target = Target::start(kind, None, None).await;
-    let monitor = MonitorClient::connect(MonitorOptions::new(target.url.clone())).unwrap();
-    monitor.wait_ready(WAIT).await.unwrap();
+    let monitor = MonitorClient::start(MonitorOptions::new(target.url.clone())).unwrap();
+    monitor.connect(WAIT).await.unwrap();
     let port = target.port().to_string();
     let app = tokio::task::spawn_blocking(move || {
         let app = Js::spawn(
@@ -340,10 +340,10 @@ async fn app_follows_a_targeted_jump_exactly_once(kind: Kind) {
     let mut monitor = tokio::task::spawn_blocking(move || js_monitor(&url, gen))
         .await
         .unwrap();
-    let app = AppClient::connect(app_options(&target.url, "JumpApp")).unwrap();
-    let other = AppClient::connect(app_options(&target.url, "OtherApp")).unwrap();
-    app.wait_ready(WAIT).await.unwrap();
-    other.wait_ready(WAIT).await.unwrap();
+    let app = AppClient::start(app_options(&target.url, "JumpApp")).unwrap();
+    let other = AppClient::start(app_options(&target.url, "OtherApp")).unwrap();
+    app.connect(WAIT).await.unwrap();
+    other.connect(WAIT).await.unwrap();
     app.init(r#"{"count":0}"#).unwrap();
     app.send(r#"{"type":"INCREMENT"}"#, r#"{"count":1}"#)
         .unwrap();
@@ -389,10 +389,10 @@ async fn app_follows_a_targeted_jump_exactly_once(kind: Kind) {
 
 async fn idle_connections_survive(kind: Kind) {
     let target = Target::start(kind, Some((500, 1500)), None).await;
-    let socket = Socket::connect(&target.url, SocketOptions::default()).unwrap();
-    let app = AppClient::connect(app_options(&target.url, "IdleApp")).unwrap();
-    socket.wait_open(WAIT).await.unwrap();
-    app.wait_ready(WAIT).await.unwrap();
+    let socket = Socket::create(&target.url, SocketOptions::default()).unwrap();
+    let app = AppClient::start(app_options(&target.url, "IdleApp")).unwrap();
+    socket.connect(WAIT).await.unwrap();
+    app.connect(WAIT).await.unwrap();
     let (s_before, a_before) = (socket.state(), app.socket().state());
     tokio::time::sleep(Duration::from_millis(3500)).await; // > 2 x pingTimeout
     assert_eq!(socket.state(), s_before, "{kind:?}: the socket reconnected");
@@ -413,8 +413,8 @@ async fn reconnect_after_restart_delivers_the_queue_in_order(kind: Kind) {
     let mut o = app_options(&target.url, "RestartApp");
     // slow enough for the monitor below to be subscribed before the app is back
     o.socket = quick_reconnect(2500);
-    let app = AppClient::connect(o).unwrap();
-    let first_id = app.wait_ready(WAIT).await.unwrap();
+    let app = AppClient::start(o).unwrap();
+    let first_id = app.connect(WAIT).await.unwrap();
     app.init(r#"{"count":0}"#).unwrap();
     target.stop().await;
     let mut states = app.socket().watch_state();
@@ -431,7 +431,7 @@ async fn reconnect_after_restart_delivers_the_queue_in_order(kind: Kind) {
     }
     let second = Target::start(kind, None, Some(port)).await;
     let mut m = Peer::login(&second.url, "{}").await;
-    let second_id = app.wait_ready(Duration::from_secs(15)).await.unwrap();
+    let second_id = app.connect(Duration::from_secs(15)).await.unwrap();
     assert_ne!(first_id, second_id);
     let mut counts = Vec::new();
     while counts.len() < 5 {

@@ -44,8 +44,8 @@ async fn next_command(app: &AppClient) -> Command {
 #[tokio::test]
 async fn socket_invoke_subscribe_and_errors() {
     let r = relay(options()).await;
-    let s = Socket::connect(&r.url(), SocketOptions::default()).unwrap();
-    let id = s.wait_open(WAIT).await.unwrap();
+    let s = Socket::create(&r.url(), SocketOptions::default()).unwrap();
+    let id = s.connect(WAIT).await.unwrap();
     assert_eq!(id.len(), 20);
     assert_eq!(
         s.invoke("login", Some(r#""master""#)).await.unwrap().get(),
@@ -61,16 +61,19 @@ async fn socket_invoke_subscribe_and_errors() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        s.emit("log", Some("{bad")),
+        s.transmit("log", Some("{bad")),
         Err(ClientError::InvalidJson(_))
     ));
     assert!(matches!(
-        s.emit("", None),
+        s.transmit("", None),
         Err(ClientError::InvalidArgument(_))
     ));
     s.close().await;
     assert_eq!(s.state(), ConnectionState::Closed);
-    assert!(matches!(s.emit("log", Some("1")), Err(ClientError::Closed)));
+    assert!(matches!(
+        s.transmit("log", Some("1")),
+        Err(ClientError::Closed)
+    ));
 }
 
 #[tokio::test]
@@ -79,8 +82,8 @@ async fn idle_socket_survives_more_than_two_ping_timeouts() {
     o.ping_interval = Duration::from_millis(100);
     o.ping_timeout = Duration::from_millis(300);
     let r = relay(o).await;
-    let s = Socket::connect(&r.url(), SocketOptions::default()).unwrap();
-    s.wait_open(WAIT).await.unwrap();
+    let s = Socket::create(&r.url(), SocketOptions::default()).unwrap();
+    s.connect(WAIT).await.unwrap();
     let before = s.state();
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(s.state(), before, "no reconnect happened");
@@ -89,12 +92,12 @@ async fn idle_socket_survives_more_than_two_ping_timeouts() {
 #[tokio::test]
 async fn app_messages_reach_the_monitor_and_a_targeted_jump_arrives_once() {
     let r = relay(options()).await;
-    let monitor = MonitorClient::connect(MonitorOptions::new(r.url())).unwrap();
-    monitor.wait_ready(WAIT).await.unwrap();
-    let app = AppClient::connect(app_options(&r.url())).unwrap();
-    let other = AppClient::connect(app_options(&r.url())).unwrap();
-    let app_id = app.wait_ready(WAIT).await.unwrap();
-    other.wait_ready(WAIT).await.unwrap();
+    let monitor = MonitorClient::start(MonitorOptions::new(r.url())).unwrap();
+    monitor.connect(WAIT).await.unwrap();
+    let app = AppClient::start(app_options(&r.url())).unwrap();
+    let other = AppClient::start(app_options(&r.url())).unwrap();
+    let app_id = app.connect(WAIT).await.unwrap();
+    other.connect(WAIT).await.unwrap();
 
     app.init(r#"{"count":0}"#).unwrap();
     app.send(r#"{"type":"INCREMENT"}"#, r#"{"count":1}"#)
@@ -142,14 +145,14 @@ async fn app_messages_reach_the_monitor_and_a_targeted_jump_arrives_once() {
 #[tokio::test]
 async fn start_replays_init_and_history_and_stop_pauses() {
     let r = relay(options()).await;
-    let app = AppClient::connect(app_options(&r.url())).unwrap();
-    let app_id = app.wait_ready(WAIT).await.unwrap();
+    let app = AppClient::start(app_options(&r.url())).unwrap();
+    let app_id = app.connect(WAIT).await.unwrap();
     app.init(r#"{"count":0}"#).unwrap();
     app.send(r#"{"type":"INCREMENT"}"#, r#"{"count":1}"#)
         .unwrap();
     // a monitor arrives later and asks
-    let monitor = MonitorClient::connect(MonitorOptions::new(r.url())).unwrap();
-    monitor.wait_ready(WAIT).await.unwrap();
+    let monitor = MonitorClient::start(MonitorOptions::new(r.url())).unwrap();
+    monitor.connect(WAIT).await.unwrap();
     let init = next_app_message(&monitor, "INIT").await;
     assert_eq!(init.payload.as_deref(), Some(r#"{"count":0}"#));
     let a = next_app_message(&monitor, "ACTION").await;
@@ -176,7 +179,7 @@ async fn the_disconnected_queue_is_bounded_and_counts_drops() {
     r.shutdown().await;
     let mut o = app_options(&format!("ws://127.0.0.1:{port}/socketcluster/"));
     o.queue_limit = 3;
-    let app = AppClient::connect(o).unwrap();
+    let app = AppClient::start(o).unwrap();
     app.init("{}").unwrap();
     for n in 0..5 {
         app.send(&n.to_string(), "{}").unwrap();
@@ -187,13 +190,13 @@ async fn the_disconnected_queue_is_bounded_and_counts_drops() {
 #[tokio::test]
 async fn recv_ends_and_sends_fail_after_close() {
     let r = relay(options()).await;
-    let app = AppClient::connect(app_options(&r.url())).unwrap();
-    app.wait_ready(WAIT).await.unwrap();
+    let app = AppClient::start(app_options(&r.url())).unwrap();
+    app.connect(WAIT).await.unwrap();
     app.close().await;
     let end = tokio::time::timeout(WAIT, async { while app.recv().await.is_some() {} }).await;
     assert!(end.is_ok(), "recv kept waiting after close");
     assert!(matches!(
-        app.socket().emit("log", Some("1")),
+        app.socket().transmit("log", Some("1")),
         Err(ClientError::Closed)
     ));
 }
@@ -203,12 +206,12 @@ async fn blocking_handles_can_be_dropped_inside_async_code() {
     let r = relay(options()).await;
     let url = r.url();
     let (app, monitor, socket, blocking_relay) = tokio::task::spawn_blocking(move || {
-        let app = remotedev::client::BlockingApp::connect(app_options(&url)).unwrap();
-        app.wait_ready(WAIT).unwrap();
+        let app = remotedev::client::BlockingApp::start(app_options(&url)).unwrap();
+        app.connect(WAIT).unwrap();
         let monitor =
-            remotedev::client::BlockingMonitor::connect(MonitorOptions::new(url.clone())).unwrap();
+            remotedev::client::BlockingMonitor::start(MonitorOptions::new(url.clone())).unwrap();
         let socket =
-            remotedev::client::BlockingSocket::connect(&url, SocketOptions::default()).unwrap();
+            remotedev::client::BlockingSocket::create(&url, SocketOptions::default()).unwrap();
         let mut o = options();
         o.worker_threads = Some(1);
         let blocking_relay = remotedev::BlockingRelay::start(o).unwrap();

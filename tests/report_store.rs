@@ -499,8 +499,8 @@ fn default_limits() {
 async fn client_uploads_and_monitor_lists_and_gets() {
     use remotedev::client::{AppClient, AppOptions, MonitorClient, MonitorEvent, MonitorOptions};
     let r = relay(options()).await;
-    let monitor = MonitorClient::connect(MonitorOptions::new(r.url())).unwrap();
-    monitor.wait_ready(common::WAIT).await.unwrap();
+    let monitor = MonitorClient::start(MonitorOptions::new(r.url())).unwrap();
+    monitor.connect(common::WAIT).await.unwrap();
     let first = tokio::time::timeout(common::WAIT, monitor.recv())
         .await
         .unwrap();
@@ -511,7 +511,7 @@ async fn client_uploads_and_monitor_lists_and_gets() {
 
     let mut o = AppOptions::new(r.url());
     o.name = "Counter".into();
-    let app = AppClient::connect(o).unwrap();
+    let app = AppClient::start(o).unwrap();
     let lifted = r#"{"actionsById":{},"computedStates":[{"state":{"count":1}}]}"#;
     let id = app.upload_report(lifted).await.unwrap();
     let refused = app
@@ -567,9 +567,9 @@ fn blocking_clients_upload_and_get_reports() {
     let mut o = options();
     o.worker_threads = Some(1);
     let r = remotedev::BlockingRelay::start(o).unwrap();
-    let app = BlockingApp::connect(AppOptions::new(r.url())).unwrap();
+    let app = BlockingApp::start(AppOptions::new(r.url())).unwrap();
     let id = app.upload_report(r#"{"computedStates":[]}"#).unwrap();
-    let monitor = BlockingMonitor::connect(MonitorOptions::new(r.url())).unwrap();
+    let monitor = BlockingMonitor::start(MonitorOptions::new(r.url())).unwrap();
     let row: Value = serde_json::from_str(&monitor.get_report(&id).unwrap().unwrap()).unwrap();
     assert_eq!(row["id"], id.as_str());
     let list: Value = serde_json::from_str(&monitor.list_reports(None, &["id"]).unwrap()).unwrap();

@@ -19,9 +19,10 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use super::error::ClientError;
-use super::message::{Command, CommandMessage};
 use super::socket::{ConnectionState, Socket, SocketOptions, Subscription};
+use crate::options::{nonzero, InvalidOption};
 use crate::protocol::encode;
+use crate::protocol::message::{Command, CommandMessage};
 
 /// App client settings.
 #[derive(Debug, Clone)]
@@ -40,10 +41,12 @@ pub struct AppOptions {
     /// Messages kept while disconnected, delivered in order after reconnect; beyond it
     /// the oldest are dropped and counted. Default 1000.
     pub queue_limit: usize,
+    /// The socket's settings.
     pub socket: SocketOptions,
 }
 
 impl AppOptions {
+    /// Options for the relay at `url` (`ws://host:port/socketcluster/`), with defaults.
     pub fn new(url: impl Into<String>) -> AppOptions {
         let mut socket = SocketOptions::default();
         socket.backoff.randomness = Duration::from_millis(30_000);
@@ -57,15 +60,30 @@ impl AppOptions {
         }
     }
 
-    /// `ws://host:port/socketcluster/`.
+    /// Options for the relay at `ws://host:port/socketcluster/`.
     pub fn host_port(host: &str, port: u16) -> AppOptions {
-        let host = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]")
-        } else {
-            host.to_owned()
-        };
-        AppOptions::new(format!("ws://{host}:{port}/socketcluster/"))
+        AppOptions::new(relay_url(host, port))
     }
+
+    /// Checks every field; [`AppClient::start`] calls it.
+    ///
+    /// # Errors
+    /// [`InvalidOption`] for a zero `max_age` or `queue_limit`, or bad socket options.
+    pub fn validate(&self) -> Result<(), InvalidOption> {
+        nonzero("max_age", self.max_age)?;
+        nonzero("queue_limit", self.queue_limit)?;
+        self.socket.validate()
+    }
+}
+
+/// `ws://host:port/socketcluster/`, with an IPv6 host in brackets.
+pub fn relay_url(host: &str, port: u16) -> String {
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    format!("ws://{host}:{port}/socketcluster/")
 }
 
 fn random_instance_id() -> String {
@@ -234,7 +252,7 @@ impl Inner {
             if let Some(id) = self.socket.id() {
                 let json =
                     message.to_json(Some(&id), &self.options.instance_id, &self.options.name);
-                if self.socket.emit("log", Some(&json)).is_ok() {
+                if self.socket.transmit("log", Some(&json)).is_ok() {
                     return;
                 }
             }
@@ -250,7 +268,7 @@ impl Inner {
     /// `log-noid`: the relay adds the id of the connection that delivers it.
     fn post_noid(&self, state: &mut State, message: Outgoing) {
         let json = message.to_json(None, &self.options.instance_id, &self.options.name);
-        if !state.ready || self.socket.emit("log-noid", Some(&json)).is_err() {
+        if !state.ready || self.socket.transmit("log-noid", Some(&json)).is_err() {
             state.queue.push_back(message);
         }
     }
@@ -272,9 +290,16 @@ pub struct AppClient {
 }
 
 impl AppClient {
-    /// Starts connecting in the background. Must be called inside a tokio runtime.
-    pub fn connect(options: AppOptions) -> Result<AppClient, ClientError> {
-        let socket = Socket::connect(&options.url, options.socket.clone())?;
+    /// Creates the app client; it connects in the background at once and logs in
+    /// after every (re)connect. Wait for it with [`AppClient::connect`]. Must be called
+    /// inside a tokio runtime.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidOption`] (see [`AppOptions::validate`]),
+    /// [`ClientError::InvalidUrl`].
+    pub fn start(options: AppOptions) -> Result<AppClient, ClientError> {
+        options.validate()?;
+        let socket = Socket::create(&options.url, options.socket.clone())?;
         let (tx, rx) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             socket,
@@ -301,6 +326,7 @@ impl AppClient {
         &self.inner.socket
     }
 
+    /// The instance id monitors know this store by.
     pub fn instance_id(&self) -> &str {
         &self.inner.options.instance_id
     }
@@ -352,14 +378,18 @@ impl AppClient {
             })
     }
 
-    /// Waits until connected and logged in; returns the socket id.
-    pub async fn wait_ready(&self, within: Duration) -> Result<String, ClientError> {
+    /// Waits until connected and logged in (at once if it is); returns the socket id.
+    ///
+    /// # Errors
+    /// As [`Socket::connect`]: the latest connection failure (naming the URL and the
+    /// cause) or [`ClientError::Timeout`] when `within` passes, [`ClientError::Closed`].
+    pub async fn connect(&self, within: Duration) -> Result<String, ClientError> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let id = self
                 .inner
                 .socket
-                .wait_open(deadline - tokio::time::Instant::now())
+                .connect(deadline - tokio::time::Instant::now())
                 .await?;
             if lock(&self.inner.state).ready {
                 return Ok(id);
@@ -382,6 +412,9 @@ impl AppClient {
     }
 
     /// Starts a new log with `state` (JSON) as the initial state.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidJson`] when `state` is not JSON text.
     pub fn init(&self, state: &str) -> Result<(), ClientError> {
         valid_json(state)?;
         let mut s = lock(&self.inner.state);
@@ -400,6 +433,9 @@ impl AppClient {
 
     /// Records an action (JSON, e.g. `{"type":"INCREMENT"}`) and the state after it.
     /// The action is lifted as `{"type":"PERFORM_ACTION","action":…,"timestamp":…}`.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidJson`] when `action` or `state` is not JSON text.
     pub fn send(&self, action: &str, state: &str) -> Result<(), ClientError> {
         valid_json(action)?;
         valid_json(state)?;
@@ -422,6 +458,9 @@ impl AppClient {
     }
 
     /// Sends a whole lifted state (JSON, redux-devtools-instrument shape) as `STATE`.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidJson`] when `lifted` is not JSON text.
     pub fn send_state(&self, lifted: &str) -> Result<(), ClientError> {
         valid_json(lifted)?;
         let mut s = lock(&self.inner.state);
@@ -451,6 +490,7 @@ impl AppClient {
         self.commands.lock().await.recv().await
     }
 
+    /// A command message if one is waiting.
     pub fn try_recv_message(&self) -> Option<CommandMessage> {
         self.commands.try_lock().ok()?.try_recv().ok()
     }
@@ -474,7 +514,7 @@ impl Drop for AppClient {
 async fn run(inner: Arc<Inner>, commands: mpsc::UnboundedSender<CommandMessage>) {
     let socket = inner.socket.clone();
     let mut states = socket.watch_state();
-    let mut respond_events = socket.on("respond");
+    let mut respond_events = socket.receiver("respond");
     let mut broadcasts = socket.subscribe("respond").ok();
     let mut own: Option<Subscription> = None;
     loop {

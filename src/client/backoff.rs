@@ -4,13 +4,19 @@
 
 use std::time::Duration;
 
+use crate::options::InvalidOption;
+
 /// Reconnect settings, with the reference clients' defaults except `randomness`, which
 /// is the remote DevTools libraries' 30 s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backoff {
+    /// The delay before the first retry. Default 10 s.
     pub initial_delay: Duration,
+    /// Up to this much is added at random to the first delay. Default 30 s.
     pub randomness: Duration,
+    /// Each further attempt waits this many times longer (≥ 1). Default 1.5.
     pub multiplier: f64,
+    /// The longest delay. Default 60 s.
     pub max_delay: Duration,
 }
 
@@ -26,6 +32,31 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// Checks the settings.
+    ///
+    /// # Errors
+    /// [`InvalidOption`] for a `multiplier` below 1 or not finite, or a `max_delay`
+    /// below `initial_delay`.
+    pub fn validate(&self) -> Result<(), InvalidOption> {
+        if !self.multiplier.is_finite() || self.multiplier < 1.0 {
+            return Err(InvalidOption::new(
+                "backoff.multiplier",
+                format!("must be a finite number >= 1, got {}", self.multiplier),
+            ));
+        }
+        if self.max_delay < self.initial_delay {
+            return Err(InvalidOption::new(
+                "backoff.max_delay",
+                format!(
+                    "must be at least backoff.initial_delay ({} ms), got {} ms",
+                    self.initial_delay.as_millis(),
+                    self.max_delay.as_millis()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The delay before reconnect attempt number `attempt` (0-based), given a random
     /// number in `[0, 1)`.
     pub fn delay(&self, attempt: u32, random: f64) -> Duration {

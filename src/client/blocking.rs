@@ -1,6 +1,9 @@
 //! Blocking facades over the async clients, for code without an async runtime (and for
-//! the C and Python bindings). Each owns a small tokio runtime; every call blocks the
-//! calling thread only, and several threads may call at once.
+//! the C and Python bindings, which use nothing else). Each owns a small tokio runtime;
+//! every call blocks the calling thread only, and several threads may call at once.
+//!
+//! Every handle has `state()`, `is_closed()` and `last_error()`, and every
+//! `recv(within)` answers with a [`Recv`]: a message, `TimedOut` or `Closed`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +12,12 @@ use tokio::runtime::Runtime;
 
 use super::app::{AppClient, AppOptions};
 use super::error::ClientError;
-use super::message::{Command, CommandMessage};
 use super::monitor::{MonitorClient, MonitorEvent, MonitorOptions};
+use super::recv::Recv;
 use super::socket::{
     ConnectionState, EventStream, Socket, SocketEvent, SocketOptions, Subscription,
 };
+use crate::protocol::message::{Command, CommandMessage};
 
 /// The runtime a blocking client owns. Dropping it never blocks, so a client can be
 /// dropped anywhere, also on an async runtime's thread.
@@ -41,7 +45,7 @@ fn runtime() -> Result<Arc<OwnedRuntime>, ClientError> {
         .enable_all()
         .build()
         .map(|rt| Arc::new(OwnedRuntime(Some(rt))))
-        .map_err(|e| ClientError::InvalidArgument(format!("cannot start the client runtime: {e}")))
+        .map_err(|e| ClientError::Io(Arc::new(e)))
 }
 
 /// Closes gracefully (close frame, task ends) when the thread may block; from inside an
@@ -54,13 +58,13 @@ fn close_on_drop(rt: &Runtime, socket: &Socket) {
     }
 }
 
-/// Waits for `fut` up to `within`; `None` on timeout.
-fn block_for<T>(
+/// Waits up to `within` for a stream's next item (`None` from the stream: it ended).
+fn recv_within<T>(
     rt: &Runtime,
     within: Duration,
-    fut: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    rt.block_on(async { tokio::time::timeout(within, fut).await.ok() })
+    next: impl std::future::Future<Output = Option<T>>,
+) -> Recv<T> {
+    Recv::from_wait(rt.block_on(async { tokio::time::timeout(within, next).await.ok() }))
 }
 
 /// A [`Socket`] for blocking code.
@@ -71,35 +75,54 @@ pub struct BlockingSocket {
 }
 
 impl BlockingSocket {
-    /// Starts connecting in the background.
-    pub fn connect(url: &str, options: SocketOptions) -> Result<BlockingSocket, ClientError> {
+    /// [`Socket::create`]: a socket that connects in the background at once.
+    ///
+    /// # Errors
+    /// As [`Socket::create`]; [`ClientError::Io`] when the runtime cannot start.
+    pub fn create(url: &str, options: SocketOptions) -> Result<BlockingSocket, ClientError> {
         let rt = runtime()?;
-        let socket = rt.block_on(async { Socket::connect(url, options) })?;
-        let events = std::sync::Mutex::new(socket.events());
+        let socket = rt.block_on(async { Socket::create(url, options) })?;
+        let events = std::sync::Mutex::new(socket.listener());
         Ok(BlockingSocket { rt, socket, events })
     }
 
+    /// The async socket underneath.
     pub fn socket(&self) -> &Socket {
         &self.socket
     }
 
-    /// Waits until open; returns the socket id.
-    pub fn wait_open(&self, within: Duration) -> Result<String, ClientError> {
-        self.rt.block_on(self.socket.wait_open(within))
+    /// [`Socket::connect`]: waits until open; returns the socket id.
+    ///
+    /// # Errors
+    /// As [`Socket::connect`].
+    pub fn connect(&self, within: Duration) -> Result<String, ClientError> {
+        self.rt.block_on(self.socket.connect(within))
     }
 
+    /// The socket id while open.
     pub fn id(&self) -> Option<String> {
         self.socket.id()
     }
 
+    /// Where the connection is.
     pub fn state(&self) -> ConnectionState {
         self.socket.state()
     }
 
-    /// The next connection event, waiting up to `within`.
-    pub fn next_event(&self, within: Duration) -> Option<SocketEvent> {
+    /// Whether the socket is closed for good.
+    pub fn is_closed(&self) -> bool {
+        self.socket.is_closed()
+    }
+
+    /// [`Socket::last_error`].
+    pub fn last_error(&self) -> Option<ClientError> {
+        self.socket.last_error()
+    }
+
+    /// The next socket event, waiting up to `within`.
+    pub fn next_event(&self, within: Duration) -> Recv<SocketEvent> {
         let mut rx = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        block_for(&self.rt, within, async {
+        recv_within(&self.rt, within, async {
             loop {
                 match rx.recv().await {
                     Ok(e) => return Some(e),
@@ -108,21 +131,31 @@ impl BlockingSocket {
                 }
             }
         })
-        .flatten()
     }
 
-    pub fn emit(&self, event: &str, data: Option<&str>) -> Result<(), ClientError> {
-        self.socket.emit(event, data)
+    /// [`Socket::transmit`].
+    ///
+    /// # Errors
+    /// As [`Socket::transmit`].
+    pub fn transmit(&self, event: &str, data: Option<&str>) -> Result<(), ClientError> {
+        self.socket.transmit(event, data)
     }
 
     /// Invokes and waits for the answer (up to the socket's ack timeout); returns the
     /// answer's data as JSON.
+    ///
+    /// # Errors
+    /// As [`Socket::invoke`].
     pub fn invoke(&self, event: &str, data: Option<&str>) -> Result<String, ClientError> {
         self.rt
             .block_on(self.socket.invoke(event, data))
             .map(|d| d.get().to_owned())
     }
 
+    /// [`Socket::subscribe`].
+    ///
+    /// # Errors
+    /// As [`Socket::subscribe`].
     pub fn subscribe(&self, channel: &str) -> Result<BlockingSubscription, ClientError> {
         let sub = self.socket.subscribe(channel)?;
         Ok(BlockingSubscription {
@@ -131,23 +164,32 @@ impl BlockingSocket {
         })
     }
 
+    /// [`Socket::unsubscribe`].
+    ///
+    /// # Errors
+    /// As [`Socket::unsubscribe`].
     pub fn unsubscribe(&self, channel: &str) -> Result<(), ClientError> {
         self.socket.unsubscribe(channel)
     }
 
+    /// [`Socket::wait_subscribed`].
+    ///
+    /// # Errors
+    /// As [`Socket::wait_subscribed`].
     pub fn wait_subscribed(&self, channel: &str, within: Duration) -> Result<(), ClientError> {
         self.rt
             .block_on(self.socket.wait_subscribed(channel, within))
     }
 
-    /// Data of events named `event`.
-    pub fn on(&self, event: &str) -> BlockingEvents {
+    /// Data of server events named `event` ([`Socket::receiver`]).
+    pub fn receiver(&self, event: &str) -> BlockingEvents {
         BlockingEvents {
             rt: self.rt.clone(),
-            stream: self.socket.on(event),
+            stream: self.socket.receiver(event),
         }
     }
 
+    /// Closes with 1000 and waits for the connection to end.
     pub fn close(&self) {
         self.rt.block_on(self.socket.close());
     }
@@ -166,16 +208,15 @@ pub struct BlockingSubscription {
 }
 
 impl BlockingSubscription {
+    /// The channel's name.
     pub fn channel(&self) -> &str {
         self.sub.channel()
     }
 
-    /// The next message as JSON; `None` on timeout or once the subscription ended.
-    pub fn recv(&mut self, within: Duration) -> Option<String> {
+    /// The next message as JSON; `Closed` once unsubscribed or the socket closed.
+    pub fn recv(&mut self, within: Duration) -> Recv<String> {
         let sub = &mut self.sub;
-        block_for(&self.rt, within, sub.next())
-            .flatten()
-            .map(|d| d.get().to_owned())
+        recv_within(&self.rt, within, sub.next()).map(|d| d.get().to_owned())
     }
 }
 
@@ -186,11 +227,10 @@ pub struct BlockingEvents {
 }
 
 impl BlockingEvents {
-    pub fn recv(&mut self, within: Duration) -> Option<String> {
+    /// The next event's data as JSON; `Closed` once the socket closed.
+    pub fn recv(&mut self, within: Duration) -> Recv<String> {
         let stream = &mut self.stream;
-        block_for(&self.rt, within, stream.next())
-            .flatten()
-            .map(|d| d.get().to_owned())
+        recv_within(&self.rt, within, stream.next()).map(|d| d.get().to_owned())
     }
 }
 
@@ -201,57 +241,100 @@ pub struct BlockingApp {
 }
 
 impl BlockingApp {
-    pub fn connect(options: AppOptions) -> Result<BlockingApp, ClientError> {
+    /// [`AppClient::start`]: an app client that connects in the background at once.
+    ///
+    /// # Errors
+    /// As [`AppClient::start`]; [`ClientError::Io`] when the runtime cannot start.
+    pub fn start(options: AppOptions) -> Result<BlockingApp, ClientError> {
         let rt = runtime()?;
-        let app = rt.block_on(async { AppClient::connect(options) })?;
+        let app = rt.block_on(async { AppClient::start(options) })?;
         Ok(BlockingApp { rt, app })
     }
 
+    /// The async client underneath.
     pub fn app(&self) -> &AppClient {
         &self.app
     }
 
-    /// Waits until connected and logged in; returns the socket id.
-    pub fn wait_ready(&self, within: Duration) -> Result<String, ClientError> {
-        self.rt.block_on(self.app.wait_ready(within))
+    /// [`AppClient::connect`]: waits until connected and logged in; the socket id.
+    ///
+    /// # Errors
+    /// As [`AppClient::connect`].
+    pub fn connect(&self, within: Duration) -> Result<String, ClientError> {
+        self.rt.block_on(self.app.connect(within))
     }
 
+    /// The socket id while connected.
     pub fn id(&self) -> Option<String> {
         self.app.socket().id()
     }
 
+    /// Where the connection is.
+    pub fn state(&self) -> ConnectionState {
+        self.app.socket().state()
+    }
+
+    /// Whether the client is closed for good.
+    pub fn is_closed(&self) -> bool {
+        self.app.socket().is_closed()
+    }
+
+    /// [`Socket::last_error`].
+    pub fn last_error(&self) -> Option<ClientError> {
+        self.app.socket().last_error()
+    }
+
+    /// [`AppClient::init`].
+    ///
+    /// # Errors
+    /// As [`AppClient::init`].
     pub fn init(&self, state: &str) -> Result<(), ClientError> {
         self.app.init(state)
     }
 
+    /// [`AppClient::send`].
+    ///
+    /// # Errors
+    /// As [`AppClient::send`].
     pub fn send(&self, action: &str, state: &str) -> Result<(), ClientError> {
         self.app.send(action, state)
     }
 
+    /// [`AppClient::send_state`].
+    ///
+    /// # Errors
+    /// As [`AppClient::send_state`].
     pub fn send_state(&self, lifted: &str) -> Result<(), ClientError> {
         self.app.send_state(lifted)
     }
 
     /// [`AppClient::upload_report`]: uploads the lifted state as a report; its id.
+    ///
+    /// # Errors
+    /// As [`AppClient::upload_report`].
     pub fn upload_report(&self, lifted_state: &str) -> Result<String, ClientError> {
         self.rt.block_on(self.app.upload_report(lifted_state))
     }
 
     /// [`AppClient::upload_report_body`]: uploads a whole report body; its id.
+    ///
+    /// # Errors
+    /// As [`AppClient::upload_report_body`].
     pub fn upload_report_body(&self, body: &str) -> Result<String, ClientError> {
         self.rt.block_on(self.app.upload_report_body(body))
     }
 
     /// The next monitor command, waiting up to `within`.
-    pub fn recv(&self, within: Duration) -> Option<Command> {
-        block_for(&self.rt, within, self.app.recv()).flatten()
+    pub fn recv(&self, within: Duration) -> Recv<Command> {
+        self.recv_message(within).map(|m| m.command)
     }
 
     /// The next monitor command with its `instanceId` and JSON text.
-    pub fn recv_message(&self, within: Duration) -> Option<CommandMessage> {
-        block_for(&self.rt, within, self.app.recv_message()).flatten()
+    pub fn recv_message(&self, within: Duration) -> Recv<CommandMessage> {
+        recv_within(&self.rt, within, self.app.recv_message())
     }
 
+    /// Disconnects for good.
     pub fn close(&self) {
         self.rt.block_on(self.app.close());
     }
@@ -270,39 +353,82 @@ pub struct BlockingMonitor {
 }
 
 impl BlockingMonitor {
-    pub fn connect(options: MonitorOptions) -> Result<BlockingMonitor, ClientError> {
+    /// [`MonitorClient::start`]: a monitor that connects in the background at once.
+    ///
+    /// # Errors
+    /// As [`MonitorClient::start`]; [`ClientError::Io`] when the runtime cannot start.
+    pub fn start(options: MonitorOptions) -> Result<BlockingMonitor, ClientError> {
         let rt = runtime()?;
-        let monitor = rt.block_on(async { MonitorClient::connect(options) })?;
+        let monitor = rt.block_on(async { MonitorClient::start(options) })?;
         Ok(BlockingMonitor { rt, monitor })
     }
 
+    /// The async client underneath.
     pub fn monitor(&self) -> &MonitorClient {
         &self.monitor
     }
 
-    pub fn wait_ready(&self, within: Duration) -> Result<String, ClientError> {
-        self.rt.block_on(self.monitor.wait_ready(within))
+    /// [`MonitorClient::connect`]: waits until connected with `log` subscribed.
+    ///
+    /// # Errors
+    /// As [`MonitorClient::connect`].
+    pub fn connect(&self, within: Duration) -> Result<String, ClientError> {
+        self.rt.block_on(self.monitor.connect(within))
+    }
+
+    /// The socket id while connected.
+    pub fn id(&self) -> Option<String> {
+        self.monitor.socket().id()
+    }
+
+    /// Where the connection is.
+    pub fn state(&self) -> ConnectionState {
+        self.monitor.socket().state()
+    }
+
+    /// Whether the client is closed for good.
+    pub fn is_closed(&self) -> bool {
+        self.monitor.socket().is_closed()
+    }
+
+    /// [`Socket::last_error`].
+    pub fn last_error(&self) -> Option<ClientError> {
+        self.monitor.socket().last_error()
     }
 
     /// The next app message or report notification, waiting up to `within`.
-    pub fn recv(&self, within: Duration) -> Option<MonitorEvent> {
-        block_for(&self.rt, within, self.monitor.recv()).flatten()
+    pub fn recv(&self, within: Duration) -> Recv<MonitorEvent> {
+        recv_within(&self.rt, within, self.monitor.recv())
     }
 
+    /// [`MonitorClient::send_to`].
+    ///
+    /// # Errors
+    /// As [`MonitorClient::send_to`].
     pub fn send_to(&self, connection_id: &str, command: &str) -> Result<(), ClientError> {
         self.monitor.send_to(connection_id, command)
     }
 
+    /// [`MonitorClient::broadcast`].
+    ///
+    /// # Errors
+    /// As [`MonitorClient::broadcast`].
     pub fn broadcast(&self, command: &str) -> Result<(), ClientError> {
         self.monitor.broadcast(command)
     }
 
     /// [`MonitorClient::get_report`]: one report's full row, `None` if unknown.
+    ///
+    /// # Errors
+    /// As [`MonitorClient::get_report`].
     pub fn get_report(&self, id: &str) -> Result<Option<String>, ClientError> {
         self.rt.block_on(self.monitor.get_report(id))
     }
 
     /// [`MonitorClient::list_reports`]: stored reports as a JSON array.
+    ///
+    /// # Errors
+    /// As [`MonitorClient::list_reports`].
     pub fn list_reports(
         &self,
         query: Option<&str>,
@@ -311,6 +437,7 @@ impl BlockingMonitor {
         self.rt.block_on(self.monitor.list_reports(query, fields))
     }
 
+    /// Disconnects for good.
     pub fn close(&self) {
         self.rt.block_on(self.monitor.close());
     }

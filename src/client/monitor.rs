@@ -10,22 +10,25 @@ use tokio::sync::mpsc;
 
 use super::app::next;
 use super::error::ClientError;
-use super::message::AppMessage;
 use super::socket::{ConnectionState, Data, Socket, SocketOptions};
 use crate::protocol::encode;
+use crate::protocol::message::AppMessage;
 
 /// Monitor client settings.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MonitorOptions {
+    /// `ws://host:port/socketcluster/`.
     pub url: String,
     /// Answer an app's `START` with a targeted `START` (what the DevTools app does), so
     /// the app sends its state. Default on.
     pub answer_start: bool,
+    /// The socket's settings.
     pub socket: SocketOptions,
 }
 
 impl MonitorOptions {
+    /// Options for the relay at `url`, with defaults.
     pub fn new(url: impl Into<String>) -> MonitorOptions {
         MonitorOptions {
             url: url.into(),
@@ -52,9 +55,15 @@ pub struct MonitorClient {
 }
 
 impl MonitorClient {
-    /// Starts connecting in the background. Must be called inside a tokio runtime.
-    pub fn connect(options: MonitorOptions) -> Result<MonitorClient, ClientError> {
-        let socket = Socket::connect(&options.url, options.socket.clone())?;
+    /// Creates the monitor client; it connects in the background at once and logs in
+    /// after every (re)connect. Wait for it with [`MonitorClient::connect`]. Must be
+    /// called inside a tokio runtime.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidOption`], [`ClientError::InvalidUrl`].
+    pub fn start(options: MonitorOptions) -> Result<MonitorClient, ClientError> {
+        options.socket.validate()?;
+        let socket = Socket::create(&options.url, options.socket.clone())?;
         let (tx, rx) = mpsc::unbounded_channel();
         let options = Arc::new(options);
         tokio::spawn(run(socket.clone(), options.clone(), tx));
@@ -65,14 +74,19 @@ impl MonitorClient {
         })
     }
 
+    /// The underlying SocketCluster socket.
     pub fn socket(&self) -> &Socket {
         &self.socket
     }
 
-    /// Waits until connected with `log` subscribed (the broadcast `START` has gone out).
-    pub async fn wait_ready(&self, within: Duration) -> Result<String, ClientError> {
+    /// Waits until connected with `log` subscribed (the broadcast `START` has gone
+    /// out); at once if it is. Returns the socket id.
+    ///
+    /// # Errors
+    /// As [`Socket::connect`], plus [`ClientError::Remote`] if `log` is refused.
+    pub async fn connect(&self, within: Duration) -> Result<String, ClientError> {
         let deadline = tokio::time::Instant::now() + within;
-        let id = self.socket.wait_open(within).await?;
+        let id = self.socket.connect(within).await?;
         self.socket
             .wait_subscribed(
                 "log",
@@ -87,23 +101,31 @@ impl MonitorClient {
         self.events.lock().await.recv().await
     }
 
+    /// An event if one is waiting.
     pub fn try_recv(&self) -> Option<MonitorEvent> {
         self.events.try_lock().ok()?.try_recv().ok()
     }
 
     /// Sends a command (JSON, e.g. `{"type":"DISPATCH",…}`) to the app connection
-    /// `connection_id` only.
+    /// `connection_id` only (on `sc-<connection_id>`).
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidArgument`] for an empty id, [`ClientError::InvalidJson`],
+    /// [`ClientError::Closed`].
     pub fn send_to(&self, connection_id: &str, command: &str) -> Result<(), ClientError> {
         if connection_id.is_empty() {
             return Err(ClientError::InvalidArgument("empty connection id".into()));
         }
         self.socket
-            .emit(&format!("sc-{connection_id}"), Some(command))
+            .transmit(&format!("sc-{connection_id}"), Some(command))
     }
 
-    /// Sends a command to every app.
+    /// Sends a command to every app (on `respond`).
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidJson`], [`ClientError::Closed`].
     pub fn broadcast(&self, command: &str) -> Result<(), ClientError> {
-        self.socket.emit("respond", Some(command))
+        self.socket.transmit("respond", Some(command))
     }
 
     /// One stored report, full row as JSON (`getReport`, relay spec §6.4), or `None`
@@ -113,7 +135,7 @@ impl MonitorClient {
             return Err(ClientError::InvalidArgument("empty report id".into()));
         }
         self.socket
-            .wait_open(self.options.socket.connect_timeout)
+            .connect(self.options.socket.connect_timeout)
             .await?;
         let data = self
             .socket
@@ -181,8 +203,8 @@ async fn run(
     let mut log = socket.subscribe("log").ok();
     let mut reports = socket.subscribe("report").ok();
     // remotedev-server sends targeted messages and the report list as events.
-    let mut log_events = socket.on("log");
-    let mut report_events = socket.on("report");
+    let mut log_events = socket.receiver("log");
+    let mut report_events = socket.receiver("report");
     loop {
         let state = states.borrow_and_update().clone();
         match state {
@@ -195,7 +217,7 @@ async fn run(
                     .await
                     .is_ok()
                 {
-                    let _ = socket.emit("respond", Some(r#"{"type":"START"}"#));
+                    let _ = socket.transmit("respond", Some(r#"{"type":"START"}"#));
                 }
             }
             _ => {}
@@ -226,23 +248,8 @@ fn app_event(socket: &Socket, options: &MonitorOptions, data: &Data) -> Option<M
     let message = AppMessage::parse(data.get())?;
     if options.answer_start && message.kind == "START" {
         if let Some(id) = &message.connection_id {
-            let _ = socket.emit(&format!("sc-{id}"), Some(r#"{"type":"START"}"#));
+            let _ = socket.transmit(&format!("sc-{id}"), Some(r#"{"type":"START"}"#));
         }
     }
     Some(MonitorEvent::App(message))
-}
-
-/// Builds a targeted DISPATCH the way the DevTools app does (relay spec §8.2).
-pub fn dispatch_command(action: &str, state: Option<&str>, instance_id: Option<&str>) -> String {
-    let mut out = format!(r#"{{"type":"DISPATCH","action":{action}"#);
-    if let Some(state) = state {
-        out.push_str(r#","state":"#);
-        out.push_str(&encode::json_str(state));
-    }
-    if let Some(id) = instance_id {
-        out.push_str(r#","instanceId":"#);
-        out.push_str(&encode::json_str(id));
-    }
-    out.push('}');
-    out
 }

@@ -8,7 +8,7 @@ use super::{
     free_raw, guard, guard_or, handle, into_raw, millis, opt_str_arg, out_arg, owned_string,
     remotedev_message, remotedev_status, str_arg, write, Error, Result,
 };
-use crate::client::{AppOptions, BlockingApp, ConnectionState, SocketOptions};
+use crate::client::{AppOptions, BlockingApp, ConnectionState, Recv, SocketOptions};
 
 /// Where a client connection is.
 #[repr(C)]
@@ -149,7 +149,7 @@ pub extern "C" fn remotedev_app_new(
             given.ack_timeout_ms,
             given.connect_timeout_ms,
         );
-        let app = BlockingApp::connect(o)?;
+        let app = BlockingApp::start(o)?;
         write(
             out,
             into_raw(remotedev_app {
@@ -171,7 +171,7 @@ pub extern "C" fn remotedev_app_connect(
 ) -> remotedev_status {
     guard(|| {
         let app = handle(app, "app")?;
-        app.app.wait_ready(millis(timeout_ms))?;
+        app.app.connect(millis(timeout_ms))?;
         Ok(())
     })
 }
@@ -276,14 +276,12 @@ pub extern "C" fn remotedev_app_next(
         let out = out_arg(out, "out")?;
         app.callback.check_pull()?;
         match app.app.recv_message(millis(timeout_ms)) {
-            Some(c) => {
+            Recv::Message(c) => {
                 write(out, into_raw(remotedev_message::from_command(c)));
                 Ok(())
             }
-            None if app.app.app().socket().state() == ConnectionState::Closed => {
-                Err(Error::new(remotedev_status::Closed, "the app was closed"))
-            }
-            None => Err(Error::new(
+            Recv::Closed => Err(Error::new(remotedev_status::Closed, "the app was closed")),
+            Recv::TimedOut => Err(Error::new(
                 remotedev_status::Timeout,
                 format!("no command within {timeout_ms} ms"),
             )),

@@ -2,17 +2,14 @@
 //! a tokio runtime worker (where blocking calls back into the library would deadlock).
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+
+use crate::client::{Pump, Recv};
 
 use super::{Error, Result};
 
-/// How often a waiting dispatcher looks at its stop flag.
-const POLL: Duration = Duration::from_millis(50);
-
-/// The C callback's `void *userdata`, handed to the dispatcher thread.
+/// The C callback's `void *userdata`, handed to the pump thread.
 #[derive(Clone, Copy)]
 pub(crate) struct UserData(pub(crate) *mut c_void);
 
@@ -21,54 +18,27 @@ pub(crate) struct UserData(pub(crate) *mut c_void);
 // library itself never dereferences it.
 unsafe impl Send for UserData {}
 
-/// One dispatcher thread: pulls with `pull(timeout)` and hands each item to `deliver`
-/// until stopped.
-pub(crate) struct Dispatcher {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
+/// One dispatcher: the core's [`Pump`] with the error mapped to a status.
+pub(crate) struct Dispatcher(Pump);
 
 impl Dispatcher {
     pub(crate) fn start<T: 'static>(
         name: &str,
-        pull: impl Fn(Duration) -> Option<T> + Send + 'static,
-        deliver: impl Fn(T) + Send + 'static,
+        pull: impl FnMut(Duration) -> Recv<T> + Send + 'static,
+        deliver: impl FnMut(T) + Send + 'static,
     ) -> Result<Dispatcher> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || {
-                while !flag.load(Ordering::Acquire) {
-                    if let Some(item) = pull(POLL) {
-                        if flag.load(Ordering::Acquire) {
-                            break;
-                        }
-                        deliver(item);
-                    }
-                }
-            })
+        Pump::start(name, pull, deliver, || {})
+            .map(Dispatcher)
             .map_err(|e| {
                 Error::new(
                     super::remotedev_status::Io,
                     format!("cannot start the callback thread: {e}"),
                 )
-            })?;
-        Ok(Dispatcher {
-            stop,
-            thread: Some(thread),
-        })
+            })
     }
 
-    /// Stops the thread and waits for it, unless called from the callback itself (then
-    /// the thread ends once the callback returns).
-    pub(crate) fn stop(mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(thread) = self.thread.take() {
-            if thread.thread().id() != std::thread::current().id() {
-                let _ = thread.join();
-            }
-        }
+    pub(crate) fn stop(self) {
+        self.0.stop();
     }
 }
 

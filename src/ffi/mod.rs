@@ -112,6 +112,9 @@ impl From<ClientError> for Error {
         use remotedev_status as S;
         let status = match &e {
             ClientError::InvalidUrl { .. } => S::InvalidUrl,
+            ClientError::InvalidOption(_) => S::InvalidArgument,
+            ClientError::Connect { .. } | ClientError::Handshake { .. } => S::Disconnected,
+            ClientError::Io(_) => S::Io,
             ClientError::InvalidJson(_) => S::InvalidJson,
             ClientError::InvalidArgument(_) => S::InvalidArgument,
             ClientError::Timeout(_) => S::Timeout,

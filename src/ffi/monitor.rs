@@ -10,7 +10,7 @@ use super::{
     remotedev_connection_state, remotedev_message, remotedev_message_callback, remotedev_status,
     str_arg, write, Error,
 };
-use crate::client::{BlockingMonitor, ConnectionState, MonitorOptions, SocketOptions};
+use crate::client::{BlockingMonitor, MonitorOptions, Recv, SocketOptions};
 
 /// Monitor client settings. Fill with `remotedev_monitor_options_init`.
 #[repr(C)]
@@ -85,7 +85,7 @@ pub extern "C" fn remotedev_monitor_new(
             given.ack_timeout_ms,
             given.connect_timeout_ms,
         );
-        let monitor = BlockingMonitor::connect(o)?;
+        let monitor = BlockingMonitor::start(o)?;
         write(
             out,
             into_raw(remotedev_monitor {
@@ -107,7 +107,7 @@ pub extern "C" fn remotedev_monitor_connect(
     guard(|| {
         handle(monitor, "monitor")?
             .monitor
-            .wait_ready(millis(timeout_ms))?;
+            .connect(millis(timeout_ms))?;
         Ok(())
     })
 }
@@ -163,14 +163,15 @@ pub extern "C" fn remotedev_monitor_next(
         let out = out_arg(out, "out")?;
         m.callback.check_pull()?;
         match m.monitor.recv(millis(timeout_ms)) {
-            Some(e) => {
+            Recv::Message(e) => {
                 write(out, into_raw(remotedev_message::from_monitor_event(e)));
                 Ok(())
             }
-            None if m.monitor.monitor().socket().state() == ConnectionState::Closed => Err(
-                Error::new(remotedev_status::Closed, "the monitor was closed"),
-            ),
-            None => Err(Error::new(
+            Recv::Closed => Err(Error::new(
+                remotedev_status::Closed,
+                "the monitor was closed",
+            )),
+            Recv::TimedOut => Err(Error::new(
                 remotedev_status::Timeout,
                 format!("no message within {timeout_ms} ms"),
             )),

@@ -13,7 +13,7 @@ use super::{
     owned_string, remotedev_connection_state, remotedev_status, str_arg, write, Error,
 };
 use crate::client::{
-    BlockingEvents, BlockingSocket, BlockingSubscription, ConnectionState, SocketEvent,
+    BlockingEvents, BlockingSocket, BlockingSubscription, ConnectionState, Recv, SocketEvent,
     SocketOptions,
 };
 
@@ -62,7 +62,7 @@ enum Source {
 }
 
 impl Source {
-    fn recv(&self, within: Duration) -> Option<String> {
+    fn recv(&self, within: Duration) -> Recv<String> {
         match self {
             Source::Channel(s) => s.lock().unwrap_or_else(|p| p.into_inner()).recv(within),
             Source::Event(s) => s.lock().unwrap_or_else(|p| p.into_inner()).recv(within),
@@ -198,7 +198,7 @@ pub extern "C" fn remotedev_socket_new(
             given.ack_timeout_ms,
             given.connect_timeout_ms,
         );
-        let socket = BlockingSocket::connect(url, o)?;
+        let socket = BlockingSocket::create(url, o)?;
         write(
             out,
             into_raw(remotedev_socket {
@@ -220,7 +220,7 @@ pub extern "C" fn remotedev_socket_connect(
     guard(|| {
         handle(socket, "socket")?
             .socket
-            .wait_open(millis(timeout_ms))?;
+            .connect(millis(timeout_ms))?;
         Ok(())
     })
 }
@@ -266,7 +266,7 @@ pub extern "C" fn remotedev_socket_emit(
     guard(|| {
         let event = str_arg(event, "event")?;
         let data = opt_str_arg(data_json, "data_json")?;
-        handle(socket, "socket")?.socket.emit(event, data)?;
+        handle(socket, "socket")?.socket.transmit(event, data)?;
         Ok(())
     })
 }
@@ -367,7 +367,7 @@ pub extern "C" fn remotedev_socket_on(
         let event = str_arg(event, "event")?;
         let s = handle(socket, "socket")?;
         let out = out_arg(out, "out")?;
-        let events = s.socket.on(event);
+        let events = s.socket.receiver(event);
         write(
             out,
             new_subscription(event, Source::Event(Mutex::new(events))),
@@ -391,15 +391,15 @@ pub extern "C" fn remotedev_socket_next_event(
         let out = out_arg(out, "out")?;
         s.callback.check_pull()?;
         match s.socket.next_event(millis(timeout_ms)) {
-            Some(e) => {
+            Recv::Message(e) => {
                 write(out, into_raw(remotedev_socket_event::new(e)));
                 Ok(())
             }
-            None if s.socket.state() == ConnectionState::Closed => Err(Error::new(
+            Recv::Closed => Err(Error::new(
                 remotedev_status::Closed,
                 "the socket was closed",
             )),
-            None => Err(Error::new(
+            Recv::TimedOut => Err(Error::new(
                 remotedev_status::Timeout,
                 format!("no event within {timeout_ms} ms"),
             )),
@@ -481,13 +481,17 @@ pub extern "C" fn remotedev_subscription_next(
         let out = out_arg(out, "out")?;
         s.callback.check_pull()?;
         match s.source.recv(millis(timeout_ms)) {
-            Some(json) => {
+            Recv::Message(json) => {
                 write(out, owned_string(json));
                 Ok(())
             }
-            None => Err(Error::new(
+            Recv::TimedOut => Err(Error::new(
                 remotedev_status::Timeout,
                 format!("no message within {timeout_ms} ms"),
+            )),
+            Recv::Closed => Err(Error::new(
+                remotedev_status::Closed,
+                "the subscription ended (unsubscribed, or the socket was closed)",
             )),
         }
     })

@@ -10,7 +10,9 @@ pub mod close;
 pub mod encode;
 pub mod error;
 pub mod frame;
+pub mod message;
 pub mod ping;
+pub mod private_events;
 
 pub use error::ErrorObject;
 pub use frame::{classify, Event, Frame, Inbound, Response};

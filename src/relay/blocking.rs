@@ -21,9 +21,10 @@ pub struct BlockingRelay {
 impl BlockingRelay {
     /// Starts a relay and returns once it is listening.
     pub fn start(options: RelayOptions) -> Result<BlockingRelay, RelayError> {
+        options.validate()?;
         let mut builder = tokio::runtime::Builder::new_multi_thread();
         if let Some(n) = options.worker_threads {
-            builder.worker_threads(n.max(1));
+            builder.worker_threads(n);
         }
         let runtime = builder
             .enable_all()

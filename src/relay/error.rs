@@ -4,16 +4,31 @@ use std::io;
 
 /// Why a relay could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RelayError {
+    /// An option value that cannot be used (names the field).
+    #[error(transparent)]
+    InvalidOption(#[from] crate::options::InvalidOption),
+    /// Another process listens on the port.
     #[error("port {port} on {host} is already in use")]
-    AddrInUse { host: String, port: u16 },
+    AddrInUse {
+        /// The interface.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// Listening failed for another reason (e.g. an unknown interface, no permission).
     #[error("cannot listen on {host}:{port}: {source}")]
     Bind {
+        /// The interface.
         host: String,
+        /// The port.
         port: u16,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },
+    /// The runtime's threads could not be started.
     #[error("cannot start the relay's runtime: {0}")]
     Runtime(#[source] io::Error),
     /// The report store (relay spec §6) could not be opened: a bad path, an unreadable

@@ -23,5 +23,5 @@ mod socket_id;
 
 pub use blocking::BlockingRelay;
 pub use error::RelayError;
-pub use options::RelayOptions;
+pub use options::{RelayOptions, DEFAULT_HOST, DEFAULT_PORT};
 pub use server::Relay;

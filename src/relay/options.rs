@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::options::{nonzero, positive, InvalidOption};
 use crate::protocol::ProtocolVersion;
 use crate::store::StoreLocation;
 
@@ -55,11 +56,58 @@ pub struct RelayOptions {
     pub max_request_body: usize,
 }
 
+/// The default interface: this machine only (the relay has no authentication).
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// The default port, the reference relays'.
+pub const DEFAULT_PORT: u16 = 8000;
+
+impl RelayOptions {
+    /// Checks every field and their combinations; [`super::Relay::start`] and
+    /// [`super::BlockingRelay::start`] call it before binding.
+    ///
+    /// # Errors
+    /// [`InvalidOption`] naming the first bad field: an empty `host`; a zero
+    /// `ping_interval`, `ping_timeout`, `handshake_timeout`, `max_payload`,
+    /// `outbound_limit`, `pending_limit`, `channel_limit`, `max_request_body` or
+    /// `worker_threads`; a `ping_interval` not below `ping_timeout` (the socket would
+    /// be closed before its first ping).
+    pub fn validate(&self) -> Result<(), InvalidOption> {
+        if self.host.trim().is_empty() {
+            return Err(InvalidOption::new(
+                "host",
+                "must name an interface, e.g. 127.0.0.1 or 0.0.0.0",
+            ));
+        }
+        positive("ping_interval", self.ping_interval)?;
+        positive("ping_timeout", self.ping_timeout)?;
+        if self.ping_interval >= self.ping_timeout {
+            return Err(InvalidOption::new(
+                "ping_interval",
+                format!(
+                    "must be less than ping_timeout ({} ms), got {} ms",
+                    self.ping_timeout.as_millis(),
+                    self.ping_interval.as_millis()
+                ),
+            ));
+        }
+        positive("handshake_timeout", self.handshake_timeout)?;
+        nonzero("max_payload", self.max_payload)?;
+        nonzero("outbound_limit", self.outbound_limit)?;
+        nonzero("pending_limit", self.pending_limit)?;
+        nonzero("channel_limit", self.channel_limit)?;
+        nonzero("max_request_body", self.max_request_body)?;
+        if let Some(n) = self.worker_threads {
+            nonzero("worker_threads", n)?;
+        }
+        Ok(())
+    }
+}
+
 impl Default for RelayOptions {
     fn default() -> Self {
         RelayOptions {
-            host: "127.0.0.1".to_owned(),
-            port: 8000,
+            host: DEFAULT_HOST.to_owned(),
+            port: DEFAULT_PORT,
             ping_interval: Duration::from_millis(8000),
             ping_timeout: Duration::from_millis(20000),
             handshake_timeout: Duration::from_millis(10000),

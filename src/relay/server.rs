@@ -38,6 +38,7 @@ impl Relay {
     /// Binds `options.host:options.port` and starts serving. Must be called inside a
     /// tokio runtime with the I/O and time drivers enabled.
     pub async fn start(options: RelayOptions) -> Result<Relay, RelayError> {
+        options.validate()?;
         let (host, port) = (options.host.clone(), options.port);
         let listener = TcpListener::bind((host.as_str(), port))
             .await

@@ -148,16 +148,105 @@ impl Command {
     }
 }
 
+/// A command's content as named fields: the one flattening of [`Command`] that the C
+/// message getters and the Python command classes are built from.
+///
+/// | command | `action` | `state` | `connection_id` | `raw` |
+/// |---|---|---|---|---|
+/// | `DISPATCH` | lifted action JSON | state JSON, if sent | – | – |
+/// | `ACTION` | the value as sent (JSON; usually a string of JS source) | – | – | – |
+/// | `IMPORT` | – | lifted state JSON | – | – |
+/// | `SYNC` | – | lifted state JSON | the source connection, if sent | – |
+/// | `DISCONNECTED` | – | – | the monitor's connection, if sent | – |
+/// | other types | – | – | – | the message JSON |
+///
+/// `START`, `STOP`, `UPDATE` and `EXPORT` carry nothing but `kind`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CommandFields<'a> {
+    /// The message `type` (`START`, `DISPATCH`, …; "" for a message without one).
+    pub kind: &'a str,
+    /// See the table.
+    pub action: Option<&'a str>,
+    /// See the table.
+    pub state: Option<&'a str>,
+    /// See the table.
+    pub connection_id: Option<&'a str>,
+    /// See the table.
+    pub raw: Option<&'a str>,
+}
+
+impl Command {
+    /// The command as named fields (see [`CommandFields`]).
+    pub fn fields(&self) -> CommandFields<'_> {
+        let kind = self.kind();
+        let base = CommandFields {
+            kind,
+            ..CommandFields::default()
+        };
+        match self {
+            Command::Dispatch { action, state } => CommandFields {
+                action: Some(action),
+                state: state.as_deref(),
+                ..base
+            },
+            Command::Action { raw } => CommandFields {
+                action: Some(raw),
+                ..base
+            },
+            Command::Import { state } => CommandFields {
+                state: Some(state),
+                ..base
+            },
+            Command::Sync { state, source } => CommandFields {
+                state: Some(state),
+                connection_id: source.as_deref(),
+                ..base
+            },
+            Command::Disconnected { id } => CommandFields {
+                connection_id: id.as_deref(),
+                ..base
+            },
+            Command::Other { raw, .. } => CommandFields {
+                raw: Some(raw),
+                ..base
+            },
+            Command::Start | Command::Stop | Command::Update | Command::Export => base,
+        }
+    }
+}
+
+/// Builds a targeted `DISPATCH` the way the DevTools app does (relay spec §8.2):
+/// `{"type":"DISPATCH","action":<action JSON>[,"state":"<state JSON>"][,"instanceId":"…"]}`.
+/// `action` and `state` must be JSON text (the caller checks).
+pub fn dispatch_command(action: &str, state: Option<&str>, instance_id: Option<&str>) -> String {
+    let mut out = format!(r#"{{"type":"DISPATCH","action":{action}"#);
+    if let Some(state) = state {
+        out.push_str(r#","state":"#);
+        out.push_str(&crate::protocol::encode::json_str(state));
+    }
+    if let Some(id) = instance_id {
+        out.push_str(r#","instanceId":"#);
+        out.push_str(&crate::protocol::encode::json_str(id));
+    }
+    out.push('}');
+    out
+}
+
 /// A monitor command as it arrived: the typed value, the instance it is addressed to
 /// (`instanceId`, if any) and the message's JSON text as the monitor sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandMessage {
+    /// The typed command.
     pub command: Command,
+    /// The `instanceId` it is addressed to, if any.
     pub instance_id: Option<String>,
+    /// The message's JSON text as the monitor sent it.
     pub raw: String,
 }
 
 impl CommandMessage {
+    /// Reads a monitor command message from its JSON text (never fails: see
+    /// [`Command::parse`]).
     pub fn parse(json: &str) -> CommandMessage {
         let instance_id = serde_json::from_str::<Wire<'_>>(json)
             .ok()
@@ -317,6 +406,35 @@ mod tests {
             ("DISCONNECTED", Some("x"))
         );
         assert!(AppMessage::parse("5").is_none());
+    }
+
+    #[test]
+    fn fields_flatten_each_command_once() {
+        let d =
+            Command::parse(r#"{"type":"DISPATCH","action":{"type":"JUMP_TO_STATE"},"state":"{}"}"#);
+        let f = d.fields();
+        assert_eq!(
+            (f.kind, f.action, f.state),
+            ("DISPATCH", Some(r#"{"type":"JUMP_TO_STATE"}"#), Some("{}"))
+        );
+        let s = Command::parse(r#"{"type":"SYNC","state":{},"id":"c"}"#);
+        assert_eq!(s.fields().connection_id, Some("c"));
+        assert_eq!(
+            Command::Start.fields(),
+            CommandFields {
+                kind: "START",
+                ..CommandFields::default()
+            }
+        );
+        let o = Command::parse(r#"{"type":"LOCK_CHANGES","status":true}"#);
+        assert_eq!(
+            o.fields().raw,
+            Some(r#"{"type":"LOCK_CHANGES","status":true}"#)
+        );
+        assert_eq!(
+            dispatch_command(r#"{"type":"JUMP_TO_STATE"}"#, Some("{}"), Some("i")),
+            r#"{"type":"DISPATCH","action":{"type":"JUMP_TO_STATE"},"state":"{}","instanceId":"i"}"#
+        );
     }
 
     #[test]

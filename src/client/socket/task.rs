@@ -1,450 +1,32 @@
-//! The SocketCluster client socket (SC§3–§11, client side): connect, handshake, answer
-//! both ping forms with a watchdog, invoke with ack timeout, transmit, channels with
-//! per-channel streams, the private `#` events, and reconnect with the reference backoff.
-//!
-//! A [`Socket`] is a cheap handle to one connection task that owns the WebSocket; the
-//! task ends when the socket is closed or every handle is dropped.
+//! The connection task behind a [`Socket`](super::Socket): one per socket, owning the
+//! WebSocket. It connects (recording why an attempt failed, for `last_error`),
+//! handshakes, replays subscriptions and the transmit queue, answers both ping forms
+//! with a watchdog (4000), dispatches frames to invokes, channels and receivers, and
+//! reconnects with backoff according to the close code (SC§10).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::value::RawValue;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use super::backoff::Backoff;
-use super::connector::{Connector, Endpoint, TcpConnector, Transport};
-use super::error::ClientError;
+use super::{lock, ChannelState, Cmd, ConnectionState, Data, Shared, SocketEvent, SocketOptions};
+use crate::client::connector::{Endpoint, Transport};
+use crate::client::error::ClientError;
 use crate::protocol::close::{self, Reconnect};
 use crate::protocol::ping::PONG_V1;
+use crate::protocol::private_events::{
+    Disconnect, HandshakeStatus, KickOut, Publish, SetAuthToken,
+};
 use crate::protocol::{classify, encode, ErrorObject, Event, Frame, Inbound, Response};
-
-/// Socket settings; defaults are the reference clients' (SC§11).
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct SocketOptions {
-    /// How long an invoke waits for its response. Default 10 s.
-    pub ack_timeout: Duration,
-    /// From starting a connection to the WebSocket being open. Default 20 s.
-    pub connect_timeout: Duration,
-    /// Reconnect after a connection is lost. Default on.
-    pub auto_reconnect: bool,
-    pub backoff: Backoff,
-    /// Emits held while not connected; beyond it the oldest are dropped (and counted).
-    /// Default 1000.
-    pub queue_limit: usize,
-    /// Largest inbound message. Default 100 MiB.
-    pub max_payload: usize,
-    pub connector: Arc<dyn Connector>,
-}
-
-impl Default for SocketOptions {
-    fn default() -> Self {
-        SocketOptions {
-            ack_timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(20),
-            auto_reconnect: true,
-            backoff: Backoff::default(),
-            queue_limit: 1000,
-            max_payload: 100 * 1024 * 1024,
-            connector: Arc::new(TcpConnector),
-        }
-    }
-}
-
-impl std::fmt::Debug for SocketOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SocketOptions")
-            .field("ack_timeout", &self.ack_timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("auto_reconnect", &self.auto_reconnect)
-            .field("backoff", &self.backoff)
-            .field("queue_limit", &self.queue_limit)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Where the connection is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectionState {
-    Connecting,
-    /// Handshake done. `generation` counts connections, so a reconnect is visible even
-    /// to an observer that missed the disconnect.
-    Open {
-        id: String,
-        generation: u64,
-    },
-    /// Lost; a reconnect may follow.
-    Disconnected {
-        code: u16,
-        reason: String,
-    },
-    /// Closed for good.
-    Closed,
-}
-
-/// What happened on the socket, for observers.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SocketEvent {
-    Connecting,
-    Connected { id: String },
-    Disconnected { code: u16, reason: String },
-    Error(String),
-    Subscribed { channel: String },
-    SubscribeFailed { channel: String, error: String },
-    KickedOut { channel: String, message: String },
-    AuthTokenSet,
-    AuthTokenRemoved,
-}
-
-/// Data of one message received on a channel or as an event (raw JSON, `null` if absent).
-pub type Data = Box<RawValue>;
-
-/// Messages published on one channel, in order.
-pub struct Subscription {
-    channel: String,
-    rx: mpsc::UnboundedReceiver<Data>,
-}
-
-impl Subscription {
-    pub fn channel(&self) -> &str {
-        &self.channel
-    }
-
-    /// The next message; `None` once the channel was unsubscribed or the socket closed.
-    pub async fn next(&mut self) -> Option<Data> {
-        self.rx.recv().await
-    }
-
-    pub fn try_next(&mut self) -> Option<Data> {
-        self.rx.try_recv().ok()
-    }
-}
-
-/// Data of events with one name sent by the server (`socket.on(name)`).
-pub struct EventStream {
-    rx: mpsc::UnboundedReceiver<Data>,
-}
-
-impl EventStream {
-    pub async fn next(&mut self) -> Option<Data> {
-        self.rx.recv().await
-    }
-
-    pub fn try_next(&mut self) -> Option<Data> {
-        self.rx.try_recv().ok()
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ChannelState {
-    Pending,
-    Subscribed,
-}
-
-struct Channel {
-    state: ChannelState,
-    senders: Vec<mpsc::UnboundedSender<Data>>,
-}
-
-type Reply = Result<Data, ClientError>;
-
-struct Shared {
-    state: watch::Sender<ConnectionState>,
-    events: broadcast::Sender<SocketEvent>,
-    channels: Mutex<HashMap<String, Channel>>,
-    listeners: Mutex<HashMap<String, Vec<mpsc::UnboundedSender<Data>>>>,
-    calls: Mutex<HashMap<u64, oneshot::Sender<Reply>>>,
-    cid: AtomicU64,
-    dropped: AtomicU64,
-    auth_token: Mutex<Option<String>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-impl Shared {
-    fn next_cid(&self) -> u64 {
-        self.cid.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    fn event(&self, e: SocketEvent) {
-        let _ = self.events.send(e);
-    }
-
-    fn set_state(&self, s: ConnectionState) {
-        self.state.send_replace(s);
-    }
-}
-
-enum Cmd {
-    Send(String),
-    Subscribe(String),
-    Unsubscribe(String),
-    Close(u16, String),
-}
-
-/// A SocketCluster client socket. Clones share the connection.
-#[derive(Clone)]
-pub struct Socket {
-    shared: Arc<Shared>,
-    cmds: mpsc::UnboundedSender<Cmd>,
-    options: Arc<SocketOptions>,
-    url: Arc<str>,
-}
-
-impl Socket {
-    /// Starts connecting to `url` (e.g. `ws://127.0.0.1:8000/socketcluster/`) in the
-    /// background and returns at once. Must be called inside a tokio runtime.
-    pub fn connect(url: &str, options: SocketOptions) -> Result<Socket, ClientError> {
-        let endpoint = Endpoint::parse(url)?;
-        options
-            .connector
-            .supports(&endpoint)
-            .map_err(|reason| ClientError::InvalidUrl {
-                url: url.to_owned(),
-                reason,
-            })?;
-        let (cmds, rx) = mpsc::unbounded_channel();
-        let shared = Arc::new(Shared {
-            state: watch::channel(ConnectionState::Connecting).0,
-            events: broadcast::channel(256).0,
-            channels: Mutex::new(HashMap::new()),
-            listeners: Mutex::new(HashMap::new()),
-            calls: Mutex::new(HashMap::new()),
-            cid: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            auth_token: Mutex::new(None),
-        });
-        let options = Arc::new(options);
-        let task = Task {
-            shared: shared.clone(),
-            cmds: rx,
-            options: options.clone(),
-            url: url.to_owned(),
-            endpoint,
-            queue: VecDeque::new(),
-            generation: 0,
-        };
-        tokio::spawn(task.run());
-        Ok(Socket {
-            shared,
-            cmds,
-            options,
-            url: url.into(),
-        })
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// The socket id of the current connection.
-    pub fn id(&self) -> Option<String> {
-        match &*self.shared.state.borrow() {
-            ConnectionState::Open { id, .. } => Some(id.clone()),
-            _ => None,
-        }
-    }
-
-    pub fn state(&self) -> ConnectionState {
-        self.shared.state.borrow().clone()
-    }
-
-    /// Every state change, latest value first.
-    pub fn watch_state(&self) -> watch::Receiver<ConnectionState> {
-        self.shared.state.subscribe()
-    }
-
-    /// Connection events as they happen (a slow observer may miss some: `Lagged`).
-    pub fn events(&self) -> broadcast::Receiver<SocketEvent> {
-        self.shared.events.subscribe()
-    }
-
-    /// Emits dropped because the queue for a disconnected socket was full.
-    pub fn dropped(&self) -> u64 {
-        self.shared.dropped.load(Ordering::Relaxed)
-    }
-
-    /// Waits until the socket is open and returns its id.
-    pub async fn wait_open(&self, within: Duration) -> Result<String, ClientError> {
-        let mut rx = self.watch_state();
-        let wait =
-            rx.wait_for(|s| matches!(s, ConnectionState::Open { .. } | ConnectionState::Closed));
-        let result = match timeout(within, wait).await {
-            Err(_) => Err(ClientError::Timeout(within.as_millis() as u64)),
-            Ok(Err(_)) => Err(ClientError::Closed),
-            Ok(Ok(state)) => match &*state {
-                ConnectionState::Open { id, .. } => Ok(id.clone()),
-                _ => Err(ClientError::Closed),
-            },
-        };
-        result
-    }
-
-    fn command(&self, cmd: Cmd) -> Result<(), ClientError> {
-        // The task marks the socket closed a moment before it drops its receiver.
-        if *self.shared.state.borrow() == ConnectionState::Closed {
-            return Err(ClientError::Closed);
-        }
-        self.cmds.send(cmd).map_err(|_| ClientError::Closed)
-    }
-
-    /// Transmits an event (no answer). `data` is JSON text; `None` sends no data key.
-    /// Queued while not connected.
-    pub fn emit(&self, event: &str, data: Option<&str>) -> Result<(), ClientError> {
-        check_event(event)?;
-        let data = data.map(checked_json).transpose()?;
-        self.command(Cmd::Send(encode::transmit(event, data)))
-    }
-
-    /// Invokes an event and waits for the answer's data (`null` when it had none).
-    pub async fn invoke(&self, event: &str, data: Option<&str>) -> Result<Data, ClientError> {
-        check_event(event)?;
-        let data = data.map(checked_json).transpose()?;
-        let cid = self.shared.next_cid();
-        let (tx, rx) = oneshot::channel();
-        lock(&self.shared.calls).insert(cid, tx);
-        if let Err(e) = self.command(Cmd::Send(encode::invoke(event, data, cid))) {
-            lock(&self.shared.calls).remove(&cid);
-            return Err(e);
-        }
-        let wait = self.options.ack_timeout;
-        match timeout(wait, rx).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(_)) => Err(ClientError::Closed),
-            Err(_) => {
-                lock(&self.shared.calls).remove(&cid);
-                Err(ClientError::Timeout(wait.as_millis() as u64))
-            }
-        }
-    }
-
-    /// Subscribes to a channel; the subscription is kept across reconnects. Messages
-    /// published while the subscription is pending are delivered too (as the reference
-    /// clients do).
-    pub fn subscribe(&self, channel: &str) -> Result<Subscription, ClientError> {
-        if channel.is_empty() {
-            return Err(ClientError::InvalidArgument("empty channel name".into()));
-        }
-        let (tx, rx) = mpsc::unbounded_channel();
-        let fresh = {
-            let mut channels = lock(&self.shared.channels);
-            let entry = channels
-                .entry(channel.to_owned())
-                .or_insert_with(|| Channel {
-                    state: ChannelState::Pending,
-                    senders: Vec::new(),
-                });
-            entry.senders.push(tx);
-            entry.senders.len() == 1 && entry.state == ChannelState::Pending
-        };
-        if fresh {
-            self.command(Cmd::Subscribe(channel.to_owned()))?;
-        }
-        Ok(Subscription {
-            channel: channel.to_owned(),
-            rx,
-        })
-    }
-
-    /// Whether the server acknowledged the subscription on the current connection.
-    pub fn is_subscribed(&self, channel: &str) -> bool {
-        lock(&self.shared.channels)
-            .get(channel)
-            .is_some_and(|c| c.state == ChannelState::Subscribed)
-    }
-
-    /// Waits until the server acknowledged the subscription to `channel` on the
-    /// current connection.
-    pub async fn wait_subscribed(
-        &self,
-        channel: &str,
-        within: Duration,
-    ) -> Result<(), ClientError> {
-        let mut events = self.events();
-        let wait = async {
-            loop {
-                if self.is_subscribed(channel) {
-                    return Ok(());
-                }
-                match events.recv().await {
-                    Ok(SocketEvent::SubscribeFailed { channel: c, error }) if c == channel => {
-                        return Err(ClientError::Remote(ErrorObject {
-                            message: error,
-                            name: None,
-                        }));
-                    }
-                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(broadcast::error::RecvError::Closed) => return Err(ClientError::Closed),
-                }
-            }
-        };
-        timeout(within, wait)
-            .await
-            .unwrap_or(Err(ClientError::Timeout(within.as_millis() as u64)))
-    }
-
-    /// Ends a subscription: its streams end and the server is told.
-    pub fn unsubscribe(&self, channel: &str) -> Result<(), ClientError> {
-        if lock(&self.shared.channels).remove(channel).is_some() {
-            self.command(Cmd::Unsubscribe(channel.to_owned()))?;
-        }
-        Ok(())
-    }
-
-    /// Data of every event named `event` that the server sends.
-    pub fn on(&self, event: &str) -> EventStream {
-        let (tx, rx) = mpsc::unbounded_channel();
-        lock(&self.shared.listeners)
-            .entry(event.to_owned())
-            .or_default()
-            .push(tx);
-        EventStream { rx }
-    }
-
-    /// Asks the connection task to close with 1000 and returns at once (no reconnect).
-    pub fn request_close(&self) {
-        let _ = self.command(Cmd::Close(close::NORMAL, String::new()));
-    }
-
-    /// Closes with 1000 (no reconnect) and waits for the connection task to finish.
-    pub async fn close(&self) {
-        self.disconnect(close::NORMAL, "").await
-    }
-
-    /// Closes with a code and reason; no reconnect follows.
-    pub async fn disconnect(&self, code: u16, reason: &str) {
-        let mut rx = self.watch_state();
-        if self.command(Cmd::Close(code, reason.to_owned())).is_ok() {
-            let _ = timeout(
-                Duration::from_secs(5),
-                rx.wait_for(|s| *s == ConnectionState::Closed),
-            )
-            .await;
-        }
-    }
-}
-
-fn check_event(event: &str) -> Result<(), ClientError> {
-    if event.is_empty() {
-        return Err(ClientError::InvalidArgument("empty event name".into()));
-    }
-    Ok(())
-}
-
-fn checked_json(data: &str) -> Result<&str, ClientError> {
-    serde_json::from_str::<&RawValue>(data).map_err(ClientError::json)?;
-    Ok(data)
-}
 
 type Ws = WebSocketStream<Box<dyn Transport>>;
 
@@ -466,15 +48,20 @@ impl Ended {
     }
 }
 
-struct Task {
-    shared: Arc<Shared>,
-    cmds: mpsc::UnboundedReceiver<Cmd>,
-    options: Arc<SocketOptions>,
-    url: String,
-    endpoint: Endpoint,
-    /// Emits waiting for a connection.
-    queue: VecDeque<String>,
-    generation: u64,
+pub(super) struct Task {
+    pub(super) shared: Arc<Shared>,
+    pub(super) cmds: mpsc::UnboundedReceiver<Cmd>,
+    pub(super) options: Arc<SocketOptions>,
+    pub(super) url: String,
+    pub(super) endpoint: Endpoint,
+    /// Transmits waiting for a connection.
+    pub(super) queue: VecDeque<String>,
+    pub(super) generation: u64,
+}
+
+/// Runs the task on the current tokio runtime.
+pub(super) fn spawn(task: Task) {
+    tokio::spawn(task.run());
 }
 
 /// Subscribe invokes of this connection: cid → channel.
@@ -510,7 +97,7 @@ impl Task {
         self.shared.set_state(ConnectionState::Closed);
         // Ends every stream and fails waiting invokes.
         lock(&self.shared.channels).clear();
-        lock(&self.shared.listeners).clear();
+        lock(&self.shared.receivers).clear();
         lock(&self.shared.calls).clear();
     }
 
@@ -555,15 +142,22 @@ impl Task {
             }));
         }
         if !close::is_ignored(ended.code) && !ended.by_user {
-            self.shared.event(SocketEvent::Error(format!(
-                "socket closed with {}: {}",
-                ended.code,
-                if ended.reason.is_empty() {
-                    close::description(ended.code)
+            let mut last = lock(&self.shared.last_error);
+            // A failed attempt already said why; a lost connection says it here.
+            if last.is_none() {
+                let reason = if ended.reason.is_empty() {
+                    close::description(ended.code).to_owned()
                 } else {
-                    &ended.reason
-                }
-            )));
+                    ended.reason.clone()
+                };
+                let error = ClientError::Disconnected {
+                    code: ended.code,
+                    reason,
+                };
+                self.shared
+                    .event(SocketEvent::Error(format!("{}: {error}", self.url)));
+                *last = Some(error);
+            }
         }
         self.shared.set_state(ConnectionState::Disconnected {
             code: ended.code,
@@ -587,17 +181,28 @@ impl Task {
             tokio_tungstenite::client_async_with_config(url.as_str(), transport, Some(config))
                 .await
                 .map(|(ws, _)| ws)
-                .map_err(std::io::Error::other)
+                .map_err(super::super::error::io_error)
         };
         let deadline = Instant::now() + self.options.connect_timeout;
         let mut ws = tokio::select! {
             r = tokio::time::timeout_at(deadline, connect) => match r {
                 Ok(Ok(ws)) => ws,
                 Ok(Err(e)) => {
-                    self.shared.event(SocketEvent::Error(format!("cannot connect to {}: {e}", self.url)));
-                    return Err(Ended::lost(close::ABNORMAL, e.to_string()));
+                    let reason = e.to_string();
+                    self.shared.fail(ClientError::connect(&self.url, e));
+                    return Err(Ended::lost(close::ABNORMAL, reason));
                 }
-                Err(_) => return Err(Ended::lost(close::CONNECT_TIMEOUT, close::description(close::CONNECT_TIMEOUT))),
+                Err(_) => {
+                    let waited = self.options.connect_timeout;
+                    self.shared.fail(ClientError::connect(
+                        &self.url,
+                        std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("no WebSocket connection within {} ms", waited.as_millis()),
+                        ),
+                    ));
+                    return Err(Ended::lost(close::CONNECT_TIMEOUT, close::description(close::CONNECT_TIMEOUT)));
+                }
             },
             stop = self.until_closed() => return Err(stop),
         };
@@ -658,26 +263,23 @@ impl Task {
         mut ws: Ws,
         r: &Response<'_>,
     ) -> Result<(Ws, Duration), Ended> {
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Status {
-            id: String,
-            ping_timeout: Option<u64>,
-        }
         let status = r
             .data
             .filter(|_| r.error.is_none())
-            .and_then(|d| serde_json::from_str::<Status>(d.get()).ok());
+            .and_then(HandshakeStatus::parse);
         let Some(status) = status else {
             let why = r
                 .error
                 .map(|e| ErrorObject::from_raw(e).to_string())
                 .unwrap_or_else(|| "malformed handshake answer".into());
-            self.shared
-                .event(SocketEvent::Error(format!("handshake failed: {why}")));
+            self.shared.fail(ClientError::Handshake {
+                url: self.url.clone(),
+                reason: why.clone(),
+            });
             let _ = close_ws(&mut ws, close::HANDSHAKE_FAILED, &why).await;
             return Err(Ended::lost(close::HANDSHAKE_FAILED, why));
         };
+        *lock(&self.shared.last_error) = None;
         self.generation += 1;
         self.shared.set_state(ConnectionState::Open {
             id: status.id.clone(),
@@ -860,57 +462,30 @@ impl Task {
     async fn on_event(&self, ws: &mut Ws, e: Event<'_>) -> Result<(), Ended> {
         match &*e.name {
             "#publish" => {
-                #[derive(serde::Deserialize)]
-                struct Publish<'a> {
-                    channel: Option<std::borrow::Cow<'a, str>>,
-                    #[serde(borrow)]
-                    data: Option<&'a RawValue>,
-                }
-                let Some(p) = e
-                    .data
-                    .and_then(|d| serde_json::from_str::<Publish<'_>>(d.get()).ok())
-                else {
-                    return Ok(());
-                };
-                let Some(channel) = p.channel else {
+                let Some(p) = e.data.and_then(Publish::parse) else {
                     return Ok(());
                 };
                 let mut channels = lock(&self.shared.channels);
-                if let Some(entry) = channels.get_mut(&*channel) {
+                if let Some(entry) = channels.get_mut(&*p.channel) {
                     let data = p.data.map(|d| d.to_owned()).unwrap_or_else(null);
                     entry.senders.retain(|tx| tx.send(data.clone()).is_ok());
                 }
                 Ok(())
             }
             "#kickOut" => {
-                #[derive(serde::Deserialize)]
-                struct Kick {
-                    channel: Option<String>,
-                    message: Option<String>,
-                }
-                if let Some(kick) = e
-                    .data
-                    .and_then(|d| serde_json::from_str::<Kick>(d.get()).ok())
-                {
-                    let channel = kick.channel.unwrap_or_default();
-                    if let Some(entry) = lock(&self.shared.channels).get_mut(&channel) {
+                if let Some(kick) = e.data.and_then(KickOut::parse) {
+                    if let Some(entry) = lock(&self.shared.channels).get_mut(&kick.channel) {
                         entry.state = ChannelState::Pending;
                     }
                     self.shared.event(SocketEvent::KickedOut {
-                        channel,
-                        message: kick.message.unwrap_or_default(),
+                        channel: kick.channel,
+                        message: kick.message,
                     });
                 }
                 Ok(())
             }
             "#setAuthToken" => {
-                #[derive(serde::Deserialize)]
-                struct Token {
-                    token: String,
-                }
-                let token = e
-                    .data
-                    .and_then(|d| serde_json::from_str::<Token>(d.get()).ok());
+                let token = e.data.and_then(SetAuthToken::parse);
                 if let Some(cid) = e.cid {
                     let answer = match &token {
                         Some(_) => encode::ack(cid.get()),
@@ -937,25 +512,14 @@ impl Task {
                 Ok(())
             }
             "#disconnect" => {
-                #[derive(serde::Deserialize)]
-                struct Disconnect {
-                    code: Option<u16>,
-                    data: Option<serde_json::Value>,
-                }
-                let d = e
-                    .data
-                    .and_then(|d| serde_json::from_str::<Disconnect>(d.get()).ok());
-                let code = d.as_ref().and_then(|d| d.code).unwrap_or(close::NORMAL);
-                let reason = match d.and_then(|d| d.data) {
-                    Some(serde_json::Value::String(s)) => s,
-                    _ => String::new(),
-                };
-                let _ = close_ws(ws, code, &reason).await;
-                Err(Ended::lost(code, reason))
+                let d = Disconnect::parse(e.data);
+                let code = d.code.unwrap_or(close::NORMAL);
+                let _ = close_ws(ws, code, &d.reason).await;
+                Err(Ended::lost(code, d.reason))
             }
             name => {
                 let data = e.data.map(|d| d.to_owned()).unwrap_or_else(null);
-                if let Some(txs) = lock(&self.shared.listeners).get_mut(name) {
+                if let Some(txs) = lock(&self.shared.receivers).get_mut(name) {
                     txs.retain(|tx| tx.send(data.clone()).is_ok());
                 }
                 Ok(())

@@ -1,0 +1,220 @@
+//! The `remotedev` command line, with the reference relay's flags (`--hostname`,
+//! `--port`, `--logLevel`, `--dbOptions`, …). It lives in the library so that every
+//! front end runs the same parser: the `remotedev` binary and Python's
+//! `python -m remotedev` both call [`main`].
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::logging::{set_log_level, LogLevel};
+use crate::protocol::ProtocolVersion;
+use crate::relay::{DEFAULT_HOST, DEFAULT_PORT};
+use crate::store::StoreLocation;
+use crate::{Relay, RelayError, RelayOptions};
+
+/// A RemoteDev / Redux DevTools relay: point remote Redux DevTools apps and monitors at
+/// ws://HOSTNAME:PORT/socketcluster/.
+#[derive(Parser, Debug)]
+#[command(name = "remotedev", version, about)]
+struct Args {
+    /// Interface to listen on. The default accepts connections from this machine only;
+    /// use --hostname 0.0.0.0 (or ::) to listen on all interfaces, e.g. for phones and
+    /// emulators. The relay has no authentication.
+    #[arg(long, default_value = DEFAULT_HOST)]
+    hostname: String,
+    /// TCP port; 0 picks a free one.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// 0 = silent, 1 = errors, 2 = warnings, 3 = info, 4 = debug, 5 = trace.
+    #[arg(long = "logLevel", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=5))]
+    log_level: u8,
+    /// Milliseconds between keep-alive pings to each socket.
+    #[arg(long = "pingInterval", default_value_t = 8000, value_parser = clap::value_parser!(u64).range(1..))]
+    ping_interval: u64,
+    /// Milliseconds of silence after which a socket is closed (4001); sent to clients.
+    #[arg(long = "pingTimeout", default_value_t = 20000, value_parser = clap::value_parser!(u64).range(1..))]
+    ping_timeout: u64,
+    /// Largest inbound message in bytes; larger ones close the socket with 1009.
+    #[arg(long = "maxPayload", default_value_t = 100 * 1024 * 1024)]
+    max_payload: usize,
+    /// Bytes that may wait for one slow socket before it is closed with 4100.
+    #[arg(long = "maxOutboundBytes", default_value_t = 64 * 1024 * 1024)]
+    max_outbound_bytes: usize,
+    /// Keep-alive form: auto (both until the client answers one), 1 (`#1`/`#2`) or 2 (empty frames).
+    #[arg(long = "protocolVersion", default_value = "auto")]
+    protocol_version: ProtocolVersion,
+    /// Milliseconds a logged-in socket may take to subscribe before targeted messages
+    /// are sent to it as plain events.
+    #[arg(long = "subscribeGraceMs", default_value_t = 2000)]
+    subscribe_grace_ms: u64,
+    /// Report database as the reference's knex JSON config file, e.g.
+    /// {"client":"sqlite3","connection":{"filename":"reports.sqlite3"}} (filename may be
+    /// ":memory:"). Only SQLite is supported.
+    #[arg(long = "dbOptions", value_name = "FILE", conflicts_with = "db")]
+    db_options: Option<std::path::PathBuf>,
+    /// Report database file, or :memory: (lost on exit). Default:
+    /// remotedev/reports.sqlite3 in the user's data directory (e.g.
+    /// ~/.local/share/remotedev/reports.sqlite3), created on first use.
+    #[arg(long = "db", value_name = "PATH")]
+    db: Option<String>,
+    /// Largest HTTP request body (report uploads, GraphQL): bytes, or with a kb/mb/gb
+    /// suffix like the reference's "16mb". Larger requests get 413.
+    #[arg(long = "maxRequestBody", default_value = "16mb", value_parser = parse_size)]
+    max_request_body: usize,
+}
+
+/// `16777216`, `16mb`, `512kb`, `1gb` (1024-based, as the reference's `bytes` package).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t.as_str(), ""),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (bytes, or a number with kb/mb/gb)"))?;
+    let scale: usize = match unit.trim() {
+        "" | "b" => 1,
+        "kb" => 1 << 10,
+        "mb" => 1 << 20,
+        "gb" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use b, kb, mb or gb)")),
+    };
+    n.checked_mul(scale)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is out of range"))
+}
+
+/// Runs the relay as the `remotedev` command: parses `args` (the first one is the
+/// program name, shown in `--help`), serves until Ctrl-C or SIGTERM, and returns the
+/// process's exit status: 0 after a clean shutdown (and for `--help` / `--version`),
+/// 1 when the relay cannot start (a busy port, a bad store, invalid options: one line
+/// on stderr names the problem), 2 for unusable arguments (clap's message).
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    if let Ok(level) = LogLevel::from_number(i64::from(args.log_level)) {
+        set_log_level(level);
+    }
+    let options = match relay_options(&args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("remotedev: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("remotedev: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(options))
+}
+
+fn relay_options(args: &Args) -> Result<RelayOptions, String> {
+    let mut options = RelayOptions::default();
+    options.host = args.hostname.clone();
+    options.port = args.port;
+    options.ping_interval = Duration::from_millis(args.ping_interval);
+    options.ping_timeout = Duration::from_millis(args.ping_timeout);
+    options.max_payload = args.max_payload;
+    options.outbound_limit = args.max_outbound_bytes;
+    options.protocol_version = args.protocol_version;
+    options.subscribe_grace = Duration::from_millis(args.subscribe_grace_ms);
+    options.max_request_body = args.max_request_body;
+    options.store = match (&args.db_options, &args.db) {
+        (Some(file), _) => {
+            StoreLocation::from_knex_file(file).map_err(|e| format!("--dbOptions: {e}"))?
+        }
+        (None, Some(db)) => StoreLocation::from_db_arg(db),
+        (None, None) => StoreLocation::DataDir,
+    };
+    options.validate().map_err(|e| e.to_string())?;
+    Ok(options)
+}
+
+async fn serve(options: RelayOptions) -> ExitCode {
+    let store = options.store.clone();
+    let relay = match Relay::start(options).await {
+        Ok(relay) => relay,
+        Err(e @ RelayError::AddrInUse { .. }) => {
+            eprintln!("remotedev: {e}; choose another with --port");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("remotedev: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("remotedev relay listening on {}", relay.url());
+    tracing::info!("reports are stored in {store}");
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    relay.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_map_to_options_and_bad_combinations_are_refused() {
+        let args = Args::try_parse_from([
+            "remotedev",
+            "--port=0",
+            "--pingInterval",
+            "100",
+            "--pingTimeout",
+            "500",
+            "--db",
+            ":memory:",
+        ])
+        .unwrap();
+        let o = relay_options(&args).unwrap();
+        assert_eq!((o.port, o.ping_interval), (0, Duration::from_millis(100)));
+        let args = Args::try_parse_from(["remotedev", "--pingInterval", "30000"]).unwrap();
+        let e = relay_options(&args).unwrap_err();
+        assert!(e.contains("ping_interval"), "{e}");
+        assert!(Args::try_parse_from(["remotedev", "--maxRequestBody", "12xb"]).is_err());
+    }
+}
