@@ -130,22 +130,25 @@ where
 }
 
 fn relay_options(args: &Args) -> Result<RelayOptions, String> {
-    let mut options = RelayOptions::default();
-    options.host = args.hostname.clone();
-    options.port = args.port;
-    options.ping_interval = Duration::from_millis(args.ping_interval);
-    options.ping_timeout = Duration::from_millis(args.ping_timeout);
-    options.max_payload = args.max_payload;
-    options.outbound_limit = args.max_outbound_bytes;
-    options.protocol_version = args.protocol_version;
-    options.subscribe_grace = Duration::from_millis(args.subscribe_grace_ms);
-    options.max_request_body = args.max_request_body;
-    options.store = match (&args.db_options, &args.db) {
+    let store = match (&args.db_options, &args.db) {
         (Some(file), _) => {
             StoreLocation::from_knex_file(file).map_err(|e| format!("--dbOptions: {e}"))?
         }
         (None, Some(db)) => StoreLocation::from_db_arg(db),
         (None, None) => StoreLocation::DataDir,
+    };
+    let options = RelayOptions {
+        host: args.hostname.clone(),
+        port: args.port,
+        ping_interval: Duration::from_millis(args.ping_interval),
+        ping_timeout: Duration::from_millis(args.ping_timeout),
+        max_payload: args.max_payload,
+        outbound_limit: args.max_outbound_bytes,
+        protocol_version: args.protocol_version,
+        subscribe_grace: Duration::from_millis(args.subscribe_grace_ms),
+        max_request_body: args.max_request_body,
+        store,
+        ..RelayOptions::default()
     };
     options.validate().map_err(|e| e.to_string())?;
     Ok(options)

@@ -18,7 +18,7 @@
 //!
 //! The normative protocol is the shared spec's `socketcluster-protocol.md` ("SC§n")
 //! and `remotedev-relay.md` ("relay spec §n").
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::missing_errors_doc)]
 #![deny(unsafe_code)]
 
 pub mod cli;

@@ -13,16 +13,16 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use super::error::ClientError;
+use super::history::History;
 use super::socket::{ConnectionState, Socket, SocketOptions, Subscription};
 use crate::options::{nonzero, InvalidOption};
-use crate::protocol::encode;
-use crate::protocol::message::{Command, CommandMessage};
+use crate::protocol::message::{lift_action, AppLog, Command, CommandMessage};
 
 /// App client settings.
 #[derive(Debug, Clone)]
@@ -101,121 +101,6 @@ fn random_instance_id() -> String {
     s
 }
 
-/// What the app remembers for a `START` replay.
-#[derive(Default)]
-pub(crate) struct History {
-    /// JSON of the state before the first retained action.
-    init: Option<String>,
-    /// (lifted action JSON, state JSON) of the retained actions, oldest first.
-    actions: VecDeque<(String, String)>,
-    max_age: usize,
-}
-
-impl History {
-    pub(crate) fn new(max_age: usize) -> History {
-        History {
-            max_age: max_age.max(1),
-            ..History::default()
-        }
-    }
-
-    pub(crate) fn reset(&mut self, state: String) {
-        self.init = Some(state);
-        self.actions.clear();
-    }
-
-    pub(crate) fn push(&mut self, action: String, state: String) {
-        if self.actions.len() >= self.max_age {
-            if let Some((_, folded)) = self.actions.pop_front() {
-                self.init = Some(folded);
-            }
-        }
-        self.actions.push_back((action, state));
-    }
-
-    /// The messages that rebuild the monitor's view: `INIT`, then each action with
-    /// consecutive ids. Empty until `init` was called.
-    pub(crate) fn replay(&self) -> Vec<Outgoing> {
-        let Some(init) = &self.init else {
-            return Vec::new();
-        };
-        let mut out = vec![Outgoing::Init {
-            state: init.clone(),
-        }];
-        for (i, (action, state)) in self.actions.iter().enumerate() {
-            out.push(Outgoing::Action {
-                action: action.clone(),
-                state: state.clone(),
-                next_action_id: i as u64 + 2,
-            });
-        }
-        out
-    }
-}
-
-/// A message for the monitors, before it gets its connection id.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Outgoing {
-    Init {
-        state: String,
-    },
-    Action {
-        action: String,
-        state: String,
-        next_action_id: u64,
-    },
-    State {
-        lifted: String,
-    },
-    Start,
-}
-
-impl Outgoing {
-    /// The `log` data (relay spec §8.1). `payload` and `action` go as JSON strings.
-    fn to_json(&self, id: Option<&str>, instance_id: &str, name: &str) -> String {
-        let mut fields = vec![];
-        let (kind, extra): (&str, Vec<(&str, String)>) = match self {
-            Outgoing::Init { state } => ("INIT", vec![("payload", encode::json_str(state))]),
-            Outgoing::Action {
-                action,
-                state,
-                next_action_id,
-            } => (
-                "ACTION",
-                vec![
-                    ("action", encode::json_str(action)),
-                    ("payload", encode::json_str(state)),
-                    ("nextActionId", next_action_id.to_string()),
-                ],
-            ),
-            Outgoing::State { lifted } => ("STATE", vec![("payload", encode::json_str(lifted))]),
-            Outgoing::Start => ("START", vec![]),
-        };
-        fields.push(("type", encode::json_str(kind)));
-        if let Some(id) = id {
-            fields.push(("id", encode::json_str(id)));
-        }
-        fields.push(("instanceId", encode::json_str(instance_id)));
-        if !name.is_empty() {
-            fields.push(("name", encode::json_str(name)));
-        }
-        fields.extend(extra);
-        let body: Vec<String> = fields
-            .into_iter()
-            .map(|(k, v)| format!("{}:{v}", encode::json_str(k)))
-            .collect();
-        format!("{{{}}}", body.join(","))
-    }
-}
-
-/// The lifted form of a plain action: `{"type":"PERFORM_ACTION","action":A,"timestamp":ms}`.
-fn lift(action: &str) -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    format!(r#"{{"type":"PERFORM_ACTION","action":{action},"timestamp":{ms}}}"#)
-}
-
 fn valid_json(text: &str) -> Result<(), ClientError> {
     serde_json::from_str::<&RawValue>(text)
         .map(|_| ())
@@ -229,7 +114,7 @@ struct State {
     /// Logged in and subscribed on the current connection.
     ready: bool,
     /// Messages waiting for `ready` (sent as `log-noid`: the relay adds the id).
-    queue: VecDeque<Outgoing>,
+    queue: VecDeque<AppLog>,
     /// Actions since the last INIT the monitor saw, for `nextActionId`.
     actions_since_init: u64,
 }
@@ -247,7 +132,7 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 
 impl Inner {
     /// Sends now if logged in, else keeps it for the next connection.
-    fn post(&self, state: &mut State, message: Outgoing) {
+    fn post(&self, state: &mut State, message: AppLog) {
         if state.ready {
             if let Some(id) = self.socket.id() {
                 let json =
@@ -266,7 +151,7 @@ impl Inner {
 
     /// Sends a message that was made before the connection's id was known as
     /// `log-noid`: the relay adds the id of the connection that delivers it.
-    fn post_noid(&self, state: &mut State, message: Outgoing) {
+    fn post_noid(&self, state: &mut State, message: AppLog) {
         let json = message.to_json(None, &self.options.instance_id, &self.options.name);
         if !state.ready || self.socket.transmit("log-noid", Some(&json)).is_err() {
             state.queue.push_back(message);
@@ -336,6 +221,10 @@ impl AppClient {
     /// `{"type":"STATE","id":<instance id>,"name":<name>,"payload":"<lifted JSON>"}`.
     /// Monitors subscribed to `report` are told; returns the new report's id. Needs
     /// no WebSocket connection; waits up to the socket's ack timeout.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidJson`] when `lifted_state` is not JSON; otherwise as
+    /// [`AppClient::upload_report_body`].
     pub async fn upload_report(&self, lifted_state: &str) -> Result<String, ClientError> {
         valid_json(lifted_state)?;
         let o = &self.inner.options;
@@ -353,19 +242,15 @@ impl AppClient {
     /// `action`, `preloadedState`, `screenshot`, `version`, `userAgent`, `user`,
     /// `instanceId`, `meta`, `exception {message, stack}`, `appId`). Returns the id; a
     /// refusal of the relay is `ClientError::Remote` with its message.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidJson`]; [`ClientError::Connect`] when the relay cannot be
+    /// reached; [`ClientError::Timeout`] after the ack timeout; [`ClientError::Remote`]
+    /// with the relay's message when it refuses the report (e.g. an unsupported `type`).
     pub async fn upload_report_body(&self, body: &str) -> Result<String, ClientError> {
         valid_json(body)?;
         let o = &self.inner.options;
-        let answer = super::reports::post(
-            &o.url,
-            &o.socket.connector,
-            body.to_owned(),
-            o.socket.ack_timeout,
-        )
-        .await?;
-        if let Some(e) = super::reports::refused(&answer) {
-            return Err(e);
-        }
+        let answer = super::reports::request(&o.url, &o.socket, body.to_owned()).await?;
         answer
             .get("id")
             .and_then(serde_json::Value::as_str)
@@ -423,7 +308,7 @@ impl AppClient {
         if s.streaming {
             self.inner.post(
                 &mut s,
-                Outgoing::Init {
+                AppLog::Init {
                     state: state.to_owned(),
                 },
             );
@@ -439,7 +324,7 @@ impl AppClient {
     pub fn send(&self, action: &str, state: &str) -> Result<(), ClientError> {
         valid_json(action)?;
         valid_json(state)?;
-        let lifted = lift(action);
+        let lifted = lift_action(action);
         let mut s = lock(&self.inner.state);
         s.history.push(lifted.clone(), state.to_owned());
         if s.streaming {
@@ -447,7 +332,7 @@ impl AppClient {
             let next_action_id = s.actions_since_init + 1;
             self.inner.post(
                 &mut s,
-                Outgoing::Action {
+                AppLog::Action {
                     action: lifted,
                     state: state.to_owned(),
                     next_action_id,
@@ -467,7 +352,7 @@ impl AppClient {
         if s.streaming {
             self.inner.post(
                 &mut s,
-                Outgoing::State {
+                AppLog::State {
                     lifted: lifted.to_owned(),
                 },
             );
@@ -544,7 +429,7 @@ async fn run(inner: Arc<Inner>, commands: mpsc::UnboundedSender<CommandMessage>)
                     for m in queued {
                         inner.post_noid(&mut s, m);
                     }
-                    inner.post(&mut s, Outgoing::Start);
+                    inner.post(&mut s, AppLog::Start);
                 }
             }
             _ => lock(&inner.state).ready = false,
@@ -612,63 +497,6 @@ fn handle(inner: &Inner, commands: &mpsc::UnboundedSender<CommandMessage>, json:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn replay_folds_old_actions_into_init() {
-        let mut h = History::new(2);
-        assert!(h.replay().is_empty());
-        h.reset("{\"count\":0}".into());
-        for n in 1..=3 {
-            h.push(format!("{{\"n\":{n}}}"), format!("{{\"count\":{n}}}"));
-        }
-        let r = h.replay();
-        assert_eq!(
-            r[0],
-            Outgoing::Init {
-                state: "{\"count\":1}".into()
-            }
-        );
-        assert_eq!(
-            r[1],
-            Outgoing::Action {
-                action: "{\"n\":2}".into(),
-                state: "{\"count\":2}".into(),
-                next_action_id: 2
-            }
-        );
-        assert_eq!(
-            r[2],
-            Outgoing::Action {
-                action: "{\"n\":3}".into(),
-                state: "{\"count\":3}".into(),
-                next_action_id: 3
-            }
-        );
-    }
-
-    #[test]
-    fn messages_in_the_vocabulary_shape() {
-        let m = Outgoing::Action {
-            action: lift(r#"{"type":"INCREMENT"}"#),
-            state: r#"{"count":1}"#.into(),
-            next_action_id: 2,
-        }
-        .to_json(Some("sock"), "inst", "CounterApp");
-        let v: serde_json::Value = serde_json::from_str(&m).unwrap();
-        assert_eq!(v["type"], "ACTION");
-        assert_eq!(v["id"], "sock");
-        assert_eq!(v["instanceId"], "inst");
-        assert_eq!(v["name"], "CounterApp");
-        assert_eq!(v["payload"], r#"{"count":1}"#);
-        assert_eq!(v["nextActionId"], 2);
-        let action: serde_json::Value =
-            serde_json::from_str(v["action"].as_str().unwrap()).unwrap();
-        assert_eq!(action["type"], "PERFORM_ACTION");
-        assert_eq!(action["action"]["type"], "INCREMENT");
-        assert!(action["timestamp"].as_u64().unwrap() > 1_700_000_000_000);
-        let init = Outgoing::Init { state: "{}".into() }.to_json(None, "i", "");
-        assert_eq!(init, r#"{"type":"INIT","instanceId":"i","payload":"{}"}"#);
-    }
 
     #[test]
     fn instance_ids_are_base36() {

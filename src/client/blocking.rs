@@ -67,6 +67,33 @@ fn recv_within<T>(
     Recv::from_wait(rt.block_on(async { tokio::time::timeout(within, next).await.ok() }))
 }
 
+/// `id`, `state`, `is_closed` and `last_error`, which every blocking handle has, read
+/// from the socket at `self.<path>`.
+macro_rules! connection_getters {
+    ($($path:tt)+) => {
+        /// The socket id while connected.
+        pub fn id(&self) -> Option<String> {
+            self.$($path)+.id()
+        }
+
+        /// Where the connection is.
+        pub fn state(&self) -> ConnectionState {
+            self.$($path)+.state()
+        }
+
+        /// Whether the handle is closed for good: no message will come any more.
+        pub fn is_closed(&self) -> bool {
+            self.$($path)+.is_closed()
+        }
+
+        /// Why the latest connection attempt or connection failed, while the client
+        /// retries in the background ([`Socket::last_error`]).
+        pub fn last_error(&self) -> Option<ClientError> {
+            self.$($path)+.last_error()
+        }
+    };
+}
+
 /// A [`Socket`] for blocking code.
 pub struct BlockingSocket {
     rt: Arc<OwnedRuntime>,
@@ -99,25 +126,7 @@ impl BlockingSocket {
         self.rt.block_on(self.socket.connect(within))
     }
 
-    /// The socket id while open.
-    pub fn id(&self) -> Option<String> {
-        self.socket.id()
-    }
-
-    /// Where the connection is.
-    pub fn state(&self) -> ConnectionState {
-        self.socket.state()
-    }
-
-    /// Whether the socket is closed for good.
-    pub fn is_closed(&self) -> bool {
-        self.socket.is_closed()
-    }
-
-    /// [`Socket::last_error`].
-    pub fn last_error(&self) -> Option<ClientError> {
-        self.socket.last_error()
-    }
+    connection_getters!(socket);
 
     /// The next socket event, waiting up to `within`.
     pub fn next_event(&self, within: Duration) -> Recv<SocketEvent> {
@@ -264,25 +273,7 @@ impl BlockingApp {
         self.rt.block_on(self.app.connect(within))
     }
 
-    /// The socket id while connected.
-    pub fn id(&self) -> Option<String> {
-        self.app.socket().id()
-    }
-
-    /// Where the connection is.
-    pub fn state(&self) -> ConnectionState {
-        self.app.socket().state()
-    }
-
-    /// Whether the client is closed for good.
-    pub fn is_closed(&self) -> bool {
-        self.app.socket().is_closed()
-    }
-
-    /// [`Socket::last_error`].
-    pub fn last_error(&self) -> Option<ClientError> {
-        self.app.socket().last_error()
-    }
+    connection_getters!(app.socket());
 
     /// [`AppClient::init`].
     ///
@@ -376,25 +367,7 @@ impl BlockingMonitor {
         self.rt.block_on(self.monitor.connect(within))
     }
 
-    /// The socket id while connected.
-    pub fn id(&self) -> Option<String> {
-        self.monitor.socket().id()
-    }
-
-    /// Where the connection is.
-    pub fn state(&self) -> ConnectionState {
-        self.monitor.socket().state()
-    }
-
-    /// Whether the client is closed for good.
-    pub fn is_closed(&self) -> bool {
-        self.monitor.socket().is_closed()
-    }
-
-    /// [`Socket::last_error`].
-    pub fn last_error(&self) -> Option<ClientError> {
-        self.monitor.socket().last_error()
-    }
+    connection_getters!(monitor.socket());
 
     /// The next app message or report notification, waiting up to `within`.
     pub fn recv(&self, within: Duration) -> Recv<MonitorEvent> {

@@ -16,13 +16,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
 /// The parts of a relay URL a connector needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    /// `wss://`: the transport must be TLS.
     pub secure: bool,
+    /// Host name or address (IPv6 without brackets).
     pub host: String,
+    /// TCP port (80 / 443 when the URL has none).
     pub port: u16,
 }
 
 impl Endpoint {
     /// Parses `ws://host:port/path` or `wss://…` (default ports 80 / 443).
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidUrl`] for text that is not a URL, another scheme, or no host.
     pub fn parse(url: &str) -> Result<Endpoint, ClientError> {
         let bad = |reason: &str| ClientError::InvalidUrl {
             url: url.to_owned(),
@@ -46,13 +52,19 @@ impl Endpoint {
     }
 }
 
+/// What [`Connector::connect`] returns: the open transport, or the operating system's
+/// (or TLS) error, which the client keeps as the cause of the connection failure.
 pub type ConnectFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Box<dyn Transport>, std::io::Error>> + Send + 'a>>;
 
 /// Opens the transport to an endpoint.
 pub trait Connector: Send + Sync + 'static {
     /// Whether this connector can reach the endpoint (e.g. plain TCP cannot do TLS).
+    ///
+    /// # Errors
+    /// Why this connector cannot reach `endpoint` (becomes [`ClientError::InvalidUrl`]).
     fn supports(&self, endpoint: &Endpoint) -> Result<(), String>;
+    /// Opens the transport (TCP, then TLS for `wss://` in a TLS connector).
     fn connect<'a>(&'a self, endpoint: &'a Endpoint) -> ConnectFuture<'a>;
 }
 

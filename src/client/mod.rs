@@ -17,6 +17,7 @@ mod backoff;
 mod blocking;
 mod connector;
 mod error;
+mod history;
 mod monitor;
 mod pump;
 mod recv;

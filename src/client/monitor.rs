@@ -130,6 +130,10 @@ impl MonitorClient {
 
     /// One stored report, full row as JSON (`getReport`, relay spec §6.4), or `None`
     /// when the relay has no report with this id. Waits for the connection.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidArgument`] for an empty id; as [`Socket::connect`] while
+    /// not connected; [`ClientError::Remote`] / [`ClientError::Timeout`] from the invoke.
     pub async fn get_report(&self, id: &str) -> Result<Option<String>, ClientError> {
         if id.is_empty() {
             return Err(ClientError::InvalidArgument("empty report id".into()));
@@ -163,6 +167,11 @@ impl MonitorClient {
     /// `fields` the columns to return (empty: `id`, `title`, `added`). The same list
     /// also arrives as a [`MonitorEvent::Report`] `{"type":"list",…}` after each
     /// (re)connect.
+    ///
+    /// # Errors
+    /// [`ClientError::InvalidJson`] for a `query` that is not a JSON object;
+    /// [`ClientError::Connect`] / [`ClientError::Timeout`] from the HTTP request;
+    /// [`ClientError::Remote`] with the relay's message when it refuses the query.
     pub async fn list_reports(
         &self,
         query: Option<&str>,
@@ -176,19 +185,11 @@ impl MonitorClient {
             body["fields"] = serde_json::json!(fields);
         }
         let o = &self.options;
-        let answer = super::reports::post(
-            &o.url,
-            &o.socket.connector,
-            body.to_string(),
-            o.socket.ack_timeout,
-        )
-        .await?;
-        if let Some(e) = super::reports::refused(&answer) {
-            return Err(e);
-        }
+        let answer = super::reports::request(&o.url, &o.socket, body.to_string()).await?;
         Ok(answer.to_string())
     }
 
+    /// Disconnects for good.
     pub async fn close(&self) {
         self.socket.close().await;
     }

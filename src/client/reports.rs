@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::connector::{Connector, Endpoint};
 use super::error::ClientError;
+use super::socket::SocketOptions;
 use crate::protocol::ErrorObject;
 
 /// Largest answer read (a list of every report with all fields can be large).
@@ -28,9 +29,23 @@ fn lost(e: impl std::fmt::Display) -> ClientError {
     }
 }
 
-/// Posts `body` (JSON text) to `/` of the relay at `url` (`ws://host:port/…`) and returns
-/// the answer as JSON.
-pub(crate) async fn post(
+/// Posts `body` (JSON text) to `/` of the relay at `url` (`ws://host:port/…`) over the
+/// socket's connector, within its ack timeout, and returns the answer as JSON. An
+/// `{"error":…}` answer (the reference's validation failures, sent with 200) is
+/// [`ClientError::Remote`] with the relay's message.
+pub(crate) async fn request(
+    url: &str,
+    options: &SocketOptions,
+    body: String,
+) -> Result<Value, ClientError> {
+    let answer = post(url, &options.connector, body, options.ack_timeout).await?;
+    match refused(&answer) {
+        Some(e) => Err(e),
+        None => Ok(answer),
+    }
+}
+
+async fn post(
     url: &str,
     connector: &Arc<dyn Connector>,
     body: String,
@@ -44,7 +59,10 @@ pub(crate) async fn post(
             reason,
         })?;
     let work = async {
-        let transport = connector.connect(&endpoint).await.map_err(lost)?;
+        let transport = connector
+            .connect(&endpoint)
+            .await
+            .map_err(|e| ClientError::connect(url, e))?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(transport))
             .await
             .map_err(lost)?;
@@ -86,8 +104,7 @@ pub(crate) async fn post(
         .map_err(|_| ClientError::Timeout(within.as_millis() as u64))?
 }
 
-/// `{"error":…}` answers (the reference's validation failures, sent with 200).
-pub(crate) fn refused(answer: &Value) -> Option<ClientError> {
+fn refused(answer: &Value) -> Option<ClientError> {
     let message = answer.get("error")?.as_str()?;
     Some(ClientError::Remote(ErrorObject::new(
         "ReportError",

@@ -1,20 +1,35 @@
 //! WebSocket close codes used by SocketCluster (SC§7) and what each means for a client's
 //! reconnect decision.
 
+/// Normal closure: the peer is done; clients do not reconnect.
 pub const NORMAL: u16 = 1000;
+/// Going away: the server is shutting down or restarting.
 pub const GOING_AWAY: u16 = 1001;
+/// A WebSocket protocol violation.
 pub const PROTOCOL_ERROR: u16 = 1002;
+/// A close frame without a code.
 pub const NO_STATUS: u16 = 1005;
+/// The connection ended without a close frame (the transport failed).
 pub const ABNORMAL: u16 = 1006;
+/// A frame that is not valid for its type (e.g. bad UTF-8 text).
 pub const INVALID_PAYLOAD: u16 = 1007;
+/// A message over the receiver's size limit.
 pub const MESSAGE_TOO_BIG: u16 = 1009;
+/// The server hit an unexpected condition.
 pub const INTERNAL_ERROR: u16 = 1011;
+/// SocketCluster: the client heard no ping within the ping timeout.
 pub const PING_TIMEOUT: u16 = 4000;
+/// SocketCluster: the server heard nothing from the client within the ping timeout.
 pub const PONG_TIMEOUT: u16 = 4001;
+/// SocketCluster: the handshake failed (also a client's failed or timed-out handshake).
 pub const HANDSHAKE_FAILED: u16 = 4003;
+/// SocketCluster: no `#handshake` within the server's handshake timeout.
 pub const HANDSHAKE_TIMEOUT: u16 = 4005;
+/// SocketCluster: the client could not connect within its connect timeout.
 pub const CONNECT_TIMEOUT: u16 = 4007;
+/// SocketCluster: a `#handshake` without a `cid`.
 pub const HANDSHAKE_REJECTED: u16 = 4008;
+/// SocketCluster: a message other than `#handshake` came first.
 pub const MESSAGE_BEFORE_HANDSHAKE: u16 = 4009;
 /// libremotedev's own: the socket's outbound queue passed its byte budget because the
 /// client reads more slowly than messages arrive for it. In the 4xxx range below 4500,
@@ -73,6 +88,8 @@ pub enum Reconnect {
     Never,
 }
 
+/// What a client does after a close with `code` (SC§10): never after 1000 or codes
+/// from 4500 on, at once after a ping timeout, else after the backoff delay.
 pub fn reconnect_policy(code: u16) -> Reconnect {
     match code {
         NORMAL => Reconnect::Never,

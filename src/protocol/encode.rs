@@ -26,17 +26,23 @@ pub fn json_str(s: &str) -> String {
     out
 }
 
-/// `{"event":E[,"data":D]}`: a transmit.
-pub fn transmit(event: &str, data: Option<&str>) -> String {
-    let mut out = String::with_capacity(20 + event.len() + data.map_or(0, str::len));
-    out.push_str(r#"{"event":"#);
-    push_json_str(&mut out, event);
+/// `<head>"name"[,"data":D]<tail>`: the shape of a transmit and of a `#publish`.
+fn named_with_data(head: &str, name: &str, data: Option<&str>, tail: &str) -> String {
+    let mut out =
+        String::with_capacity(head.len() + tail.len() + 12 + name.len() + data.map_or(0, str::len));
+    out.push_str(head);
+    push_json_str(&mut out, name);
     if let Some(d) = data {
         out.push_str(r#","data":"#);
         out.push_str(d);
     }
-    out.push('}');
+    out.push_str(tail);
     out
+}
+
+/// `{"event":E[,"data":D]}`: a transmit.
+pub fn transmit(event: &str, data: Option<&str>) -> String {
+    named_with_data(r#"{"event":"#, event, data, "}")
 }
 
 /// `{"event":E[,"data":D],"cid":N}`: an invoke.
@@ -52,15 +58,12 @@ pub fn invoke(event: &str, data: Option<&str>, cid: u64) -> String {
 /// `{"event":"#publish","data":{"channel":C[,"data":D]}}`: a channel delivery.
 /// Built once per publish and shared by every subscriber.
 pub fn publish(channel: &str, data: Option<&str>) -> String {
-    let mut out = String::with_capacity(48 + channel.len() + data.map_or(0, str::len));
-    out.push_str(r##"{"event":"#publish","data":{"channel":"##);
-    push_json_str(&mut out, channel);
-    if let Some(d) = data {
-        out.push_str(r#","data":"#);
-        out.push_str(d);
-    }
-    out.push_str("}}");
-    out
+    named_with_data(
+        r##"{"event":"#publish","data":{"channel":"##,
+        channel,
+        data,
+        "}}",
+    )
 }
 
 /// `{"rid":N}`: a successful response without data. `rid` is the raw cid text.

@@ -3,26 +3,37 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-/// Names of the SocketCluster error classes this crate sends.
+/// Names of the SocketCluster error classes this crate sends: each is the `name` the
+/// reference server gives the error class.
 pub mod names {
+    /// An event or operation the server does not allow.
     pub const INVALID_ACTION: &str = "InvalidActionError";
+    /// Arguments of the wrong shape.
     pub const INVALID_ARGUMENTS: &str = "InvalidArgumentsError";
+    /// An auth token that does not verify.
     pub const AUTH_TOKEN_INVALID: &str = "AuthTokenInvalidError";
+    /// The message broker failed.
     pub const BROKER: &str = "BrokerError";
+    /// An invoke was not answered in time.
     pub const TIMEOUT: &str = "TimeoutError";
+    /// A socket closed with a protocol error code.
     pub const SOCKET_PROTOCOL: &str = "SocketProtocolError";
+    /// The connection went away before the answer.
     pub const BAD_CONNECTION: &str = "BadConnectionError";
 }
 
 /// A dehydrated error: what a peer sees in a response's `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorObject {
+    /// The human-readable message.
     pub message: String,
+    /// The error class (see [`names`]), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 impl ErrorObject {
+    /// An error of class `name`.
     pub fn new(name: &str, message: impl Into<String>) -> Self {
         ErrorObject {
             message: message.into(),

@@ -32,7 +32,9 @@ pub enum Inbound<'a> {
 /// One frame of a message (a message is one frame or a batch of them).
 #[derive(Debug)]
 pub enum Frame<'a> {
+    /// A transmit or an invoke.
     Event(Event<'a>),
+    /// The answer to an invoke.
     Response(Response<'a>),
     /// JSON that is neither an event nor a response (ignored by every peer).
     Raw(&'a str),
@@ -41,6 +43,7 @@ pub enum Frame<'a> {
 /// An event: a transmit when `cid` is `None`, an invoke otherwise.
 #[derive(Debug)]
 pub struct Event<'a> {
+    /// The event name (`#handshake`, `login`, …).
     pub name: Cow<'a, str>,
     /// The `data` value as sent; `None` when the key is absent. JSON `null` is kept as
     /// `Some("null")` because it is a value the sender chose.
@@ -52,7 +55,9 @@ pub struct Event<'a> {
 /// A response to an invoke (`rid` matches the invoke's `cid`).
 #[derive(Debug)]
 pub struct Response<'a> {
+    /// The invoke's call id, as raw JSON.
     pub rid: &'a RawValue,
+    /// The answer's data, if any.
     pub data: Option<&'a RawValue>,
     /// `None` when absent or `null` (SC§3: `error: null` means success).
     pub error: Option<&'a RawValue>,

@@ -18,15 +18,20 @@ pub enum ProtocolVersion {
     /// Send both forms until the socket's first pong shows which one it speaks.
     #[default]
     Auto,
+    /// SocketCluster v14 and older: `#1` pings, `#2` pongs.
     V1,
+    /// SocketCluster v15 and newer: empty frames both ways.
     V2,
 }
 
 /// What one socket is known to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PingMode {
+    /// No pong yet: ping in both forms.
     Unknown,
+    /// Answered a `#1`: ping with `#1` only.
     V1,
+    /// Answered an empty ping: empty frames only.
     V2,
 }
 

@@ -20,6 +20,11 @@ pub struct BlockingRelay {
 
 impl BlockingRelay {
     /// Starts a relay and returns once it is listening.
+    ///
+    /// # Errors
+    /// [`RelayError::InvalidOption`] (see [`RelayOptions::validate`]),
+    /// [`RelayError::AddrInUse`], [`RelayError::Bind`], [`RelayError::Runtime`],
+    /// [`RelayError::Store`] when the report database cannot be opened.
     pub fn start(options: RelayOptions) -> Result<BlockingRelay, RelayError> {
         options.validate()?;
         let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -40,10 +45,12 @@ impl BlockingRelay {
         })
     }
 
+    /// The address the relay listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
+    /// The port the relay listens on (the one picked when `port` was 0).
     pub fn port(&self) -> u16 {
         self.local_addr.port()
     }

@@ -37,6 +37,11 @@ pub struct Relay {
 impl Relay {
     /// Binds `options.host:options.port` and starts serving. Must be called inside a
     /// tokio runtime with the I/O and time drivers enabled.
+    ///
+    /// # Errors
+    /// [`RelayError::InvalidOption`] (see [`RelayOptions::validate`]),
+    /// [`RelayError::AddrInUse`], [`RelayError::Bind`], [`RelayError::Store`] when the
+    /// report database cannot be opened.
     pub async fn start(options: RelayOptions) -> Result<Relay, RelayError> {
         options.validate()?;
         let (host, port) = (options.host.clone(), options.port);

@@ -31,6 +31,7 @@ pub const COLUMNS: &[&str] = &[
 /// What `list` returns without `fields` (the reference's base fields).
 pub const BASE_FIELDS: &[&str] = &["id", "title", "added"];
 
+/// The app id a report gets when the upload names none (the reference relays').
 pub const DEFAULT_APP_ID: &str = "78626c31-e16b-4528-b8e5-f81301b627f4";
 
 /// Migrations in order; `PRAGMA user_version` counts the ones applied. Version 1 is the
@@ -133,12 +134,18 @@ pub enum AddOutcome {
 /// [`COLUMNS`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQuery {
+    /// `(column, value)` pairs that must all be equal (`null` matches missing values).
     pub filter: Vec<(String, Value)>,
+    /// The columns to return.
     pub fields: Vec<String>,
 }
 
 impl ListQuery {
     /// From the `query` and `fields` members of a `POST /` body.
+    ///
+    /// # Errors
+    /// [`Invalid`] naming a `query` key or `fields` entry that is not a column, or a
+    /// `query` value that is an object or array.
     pub fn from_json(query: Option<&Value>, fields: Option<&Value>) -> Result<ListQuery, Invalid> {
         let mut out = ListQuery::default();
         match query {
@@ -221,6 +228,15 @@ fn to_sql(v: &Value) -> SqlValue {
     }
 }
 
+/// `"a", "b", …`: quoted column names for a `SELECT`.
+fn column_list<S: AsRef<str>>(columns: &[S]) -> String {
+    columns
+        .iter()
+        .map(|c| quoted(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Rows matching `query`, in insertion order, with `query.fields` in that order.
 pub fn list(conn: &Connection, query: &ListQuery) -> Result<Vec<Map<String, Value>>, StoreError> {
     let fields = if query.fields.is_empty() {
@@ -228,14 +244,7 @@ pub fn list(conn: &Connection, query: &ListQuery) -> Result<Vec<Map<String, Valu
     } else {
         query.fields.clone()
     };
-    let mut sql = format!(
-        "SELECT {} FROM remotedev_reports",
-        fields
-            .iter()
-            .map(|f| quoted(f))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    let mut sql = format!("SELECT {} FROM remotedev_reports", column_list(&fields));
     let mut binds = Vec::new();
     for (i, (column, value)) in query.filter.iter().enumerate() {
         sql.push_str(if i == 0 { " WHERE " } else { " AND " });
@@ -262,11 +271,7 @@ pub fn list(conn: &Connection, query: &ListQuery) -> Result<Vec<Map<String, Valu
 pub fn get(conn: &Connection, id: &str) -> Result<Option<Map<String, Value>>, StoreError> {
     let sql = format!(
         "SELECT {} FROM remotedev_reports WHERE id = ?1",
-        COLUMNS
-            .iter()
-            .map(|c| quoted(c))
-            .collect::<Vec<_>>()
-            .join(", ")
+        column_list(COLUMNS)
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     Ok(stmt

@@ -28,6 +28,9 @@ impl StoreLocation {
     /// The default database file: `<data dir>/remotedev/reports.sqlite3`, where the data
     /// dir is `$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application
     /// Support` on macOS and `%APPDATA%` on Windows.
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] when the system has no data directory (no home).
     pub fn default_file() -> Result<PathBuf, StoreError> {
         let dirs = directories::BaseDirs::new().ok_or_else(|| {
             StoreError::Config(
@@ -52,6 +55,10 @@ impl StoreLocation {
     /// `{"client":"sqlite3","connection":{"filename":":memory:"},"useNullAsDefault":true}`).
     /// Only SQLite clients are accepted; `migrate`, `debug` and `useNullAsDefault` are
     /// ignored (this relay always brings its schema up to date).
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] for malformed JSON, a client other than SQLite's, or a
+    /// configuration without a file name.
     pub fn from_knex_json(text: &str) -> Result<StoreLocation, StoreError> {
         let config: Value = serde_json::from_str(text)
             .map_err(|e| StoreError::Config(format!("dbOptions is not valid JSON: {e}")))?;
@@ -91,6 +98,10 @@ impl StoreLocation {
     }
 
     /// Reads a knex configuration file (`--dbOptions PATH`).
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] naming the file when it cannot be read, else as
+    /// [`StoreLocation::from_knex_json`].
     pub fn from_knex_file(path: &Path) -> Result<StoreLocation, StoreError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             StoreError::Config(format!(
@@ -103,6 +114,9 @@ impl StoreLocation {
     }
 
     /// The file this location resolves to (`None` for memory).
+    ///
+    /// # Errors
+    /// As [`StoreLocation::default_file`] for the data-dir location.
     pub fn path(&self) -> Result<Option<PathBuf>, StoreError> {
         match self {
             StoreLocation::DataDir => StoreLocation::default_file().map(Some),

@@ -95,6 +95,10 @@ fn open_connection(location: &StoreLocation) -> Result<Connection, StoreError> {
 impl ReportStore {
     /// Opens (creating it and its schema if needed) the database at `location` on a
     /// thread of its own.
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] for an unusable location, [`StoreError::Sqlite`] when the
+    /// file cannot be opened or is not a report database.
     pub async fn open(location: StoreLocation) -> Result<ReportStore, StoreError> {
         let (jobs, rx) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = oneshot::channel();
@@ -146,23 +150,36 @@ impl ReportStore {
     }
 
     /// Stores a report from an HTTP `POST /` body (relay spec §6.2).
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] when the database fails, [`StoreError::Closed`] once the
+    /// store stopped. A body without `type` / `payload` is an [`AddOutcome`], not an error.
     pub async fn add(&self, body: Row) -> Result<AddOutcome, StoreError> {
         self.run(move |c| db::add(c, &body, &new_id(), &now_iso()))
             .await
     }
 
     /// The full row of one report.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`], [`StoreError::Closed`].
     pub async fn get(&self, id: &str) -> Result<Option<Row>, StoreError> {
         let id = id.to_owned();
         self.run(move |c| db::get(c, &id)).await
     }
 
     /// Rows matching a query, in insertion order.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`], [`StoreError::Closed`].
     pub async fn list(&self, query: ListQuery) -> Result<Vec<Row>, StoreError> {
         self.run(move |c| db::list(c, &query)).await
     }
 
     /// Every column of every row (GraphQL `reports`).
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`], [`StoreError::Closed`].
     pub async fn all(&self) -> Result<Vec<Row>, StoreError> {
         let query = ListQuery {
             filter: Vec::new(),

@@ -1,14 +1,8 @@
-//! The RemoteDev message vocabulary (relay spec §8): commands a monitor sends to apps,
-//! and the messages apps send to monitors, as typed values.
-//!
-//! `state`, `payload` and `action` usually travel as strings that contain JSON (jsan);
-//! plain objects are accepted too. Either way the typed values carry the JSON text of
-//! the value itself, ready to parse. Nothing here evaluates code.
+//! Commands from a monitor to an app (relay spec §8.2): `START`, `STOP`, `DISPATCH`
+//! (time travel), `ACTION`, `IMPORT`, `SYNC`, … as [`Command`], their one flattening
+//! into named fields ([`CommandFields`]) and the `DISPATCH` builder.
 
-use std::borrow::Cow;
-
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use super::{as_string, decoded_json, Wire};
 
 /// A command from a monitor to an app (relay spec §8.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,17 +15,27 @@ pub enum Command {
     /// JSON (e.g. `{"type":"JUMP_TO_ACTION","actionId":1}`); `state` is the JSON of the
     /// state to show, sent for generic (INIT-first) instances.
     Dispatch {
+        /// The lifted action's JSON text.
         action: String,
+        /// The state's JSON text, if sent.
         state: Option<String>,
     },
     /// The Dispatcher monitor asks to run an action. `raw` is the JSON value as sent:
     /// usually a string of JavaScript source. It is never evaluated here.
-    Action { raw: String },
+    Action {
+        /// The value's JSON text as sent.
+        raw: String,
+    },
     /// Replace the app's (lifted) state with `state` (JSON).
-    Import { state: String },
+    Import {
+        /// The lifted state's JSON text.
+        state: String,
+    },
     /// Another instance's lifted state to mirror; `source` is its connection id.
     Sync {
+        /// The lifted state's JSON text.
         state: String,
+        /// The sending connection's id, if sent.
         source: Option<String>,
     },
     /// Asks for a fresh `STATE`.
@@ -39,49 +43,17 @@ pub enum Command {
     /// Asks for an export of the instance.
     Export,
     /// The relay says a monitor (connection `id`) went away; treated like `Stop`.
-    Disconnected { id: Option<String> },
+    Disconnected {
+        /// The monitor's connection id, if sent.
+        id: Option<String>,
+    },
     /// Any other type, with the message's JSON kept.
-    Other { kind: String, raw: String },
-}
-
-#[derive(Deserialize)]
-struct Wire<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    action: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    payload: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    state: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-    #[serde(rename = "instanceId", borrow, default)]
-    instance_id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    name: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-}
-
-/// The JSON text a value stands for: a string's content when it holds JSON (jsan), the
-/// value itself otherwise. `null` counts as absent.
-pub(crate) fn decoded_json(raw: &RawValue) -> Option<String> {
-    let text = raw.get();
-    if text == "null" {
-        return None;
-    }
-    if let Some(inner) = crate::protocol::frame::json_str(raw) {
-        if serde_json::from_str::<&RawValue>(&inner).is_ok() {
-            return Some(inner.into_owned());
-        }
-    }
-    Some(text.to_owned())
-}
-
-fn as_string(raw: Option<&RawValue>) -> Option<String> {
-    raw.and_then(crate::protocol::frame::json_str)
-        .map(Cow::into_owned)
+    Other {
+        /// The message `type` ("" when it has none).
+        kind: String,
+        /// The message's JSON text.
+        raw: String,
+    },
 }
 
 impl Command {
@@ -266,52 +238,6 @@ fn other(kind: &str, json: &str) -> Command {
     }
 }
 
-/// A message from an app, as a monitor receives it on `log` (relay spec §8.1), with a
-/// `log-noid` wrapper already unwrapped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppMessage {
-    /// `INIT`, `ACTION`, `STATE`, `START`, `STOP`, `ERROR`, `DISCONNECTED`…
-    pub kind: String,
-    /// The sending app's connection (socket) id: where targeted commands go.
-    pub connection_id: Option<String>,
-    pub instance_id: Option<String>,
-    pub name: Option<String>,
-    /// `payload` as JSON (decoded from its string form).
-    pub payload: Option<String>,
-    /// `action` as JSON (decoded from its string form).
-    pub action: Option<String>,
-    /// The message JSON as the app sent it (the inner message for `log-noid`).
-    pub raw: String,
-}
-
-impl AppMessage {
-    /// Reads a message published on `log`. `None` if it is not a JSON object.
-    pub fn parse(json: &str) -> Option<AppMessage> {
-        let outer = serde_json::from_str::<Wire<'_>>(json).ok()?;
-        // A truthy top-level `data` marks the log-noid wrapper {id, data} (relay §8.1).
-        let wrapped = outer
-            .data
-            .filter(|d| !matches!(d.get(), "null" | "false" | "0" | "\"\""));
-        let (w, raw, connection_id) = match wrapped {
-            Some(inner) => {
-                let w = serde_json::from_str::<Wire<'_>>(inner.get()).ok()?;
-                (w, inner.get(), as_string(outer.id))
-            }
-            None => (outer, json, None),
-        };
-        let connection_id = connection_id.or_else(|| as_string(w.id));
-        Some(AppMessage {
-            kind: w.kind.map(Cow::into_owned).unwrap_or_default(),
-            connection_id,
-            instance_id: as_string(w.instance_id),
-            name: as_string(w.name),
-            payload: w.payload.and_then(decoded_json),
-            action: w.action.and_then(decoded_json),
-            raw: raw.to_owned(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,33 +308,6 @@ mod tests {
     }
 
     #[test]
-    fn app_messages_and_the_noid_wrapper() {
-        let m = AppMessage::parse(r#"{"type":"ACTION","id":"2nzkDp4Ae7F-srU5AAAB","name":"CounterApp","instanceId":"8l4du8vtgpk","payload":"{\"count\":1}","action":"{\"type\":\"PERFORM_ACTION\",\"action\":{\"type\":\"INCREMENT\"},\"timestamp\":1795658276718}","nextActionId":2}"#).unwrap();
-        assert_eq!(m.kind, "ACTION");
-        assert_eq!(m.connection_id.as_deref(), Some("2nzkDp4Ae7F-srU5AAAB"));
-        assert_eq!(m.payload.as_deref(), Some(r#"{"count":1}"#));
-        assert!(m.action.unwrap().starts_with(r#"{"type":"PERFORM_ACTION""#));
-
-        let w = AppMessage::parse(
-            r#"{"id":"sockA","data":{"type":"INIT","id":null,"payload":"{\"count\":0}"}}"#,
-        )
-        .unwrap();
-        assert_eq!(w.kind, "INIT");
-        assert_eq!(w.connection_id.as_deref(), Some("sockA"));
-        assert_eq!(
-            w.raw,
-            r#"{"type":"INIT","id":null,"payload":"{\"count\":0}"}"#
-        );
-
-        let d = AppMessage::parse(r#"{"id":"x","type":"DISCONNECTED"}"#).unwrap();
-        assert_eq!(
-            (d.kind.as_str(), d.connection_id.as_deref()),
-            ("DISCONNECTED", Some("x"))
-        );
-        assert!(AppMessage::parse("5").is_none());
-    }
-
-    #[test]
     fn fields_flatten_each_command_once() {
         let d =
             Command::parse(r#"{"type":"DISPATCH","action":{"type":"JUMP_TO_STATE"},"state":"{}"}"#);
@@ -435,11 +334,5 @@ mod tests {
             dispatch_command(r#"{"type":"JUMP_TO_STATE"}"#, Some("{}"), Some("i")),
             r#"{"type":"DISPATCH","action":{"type":"JUMP_TO_STATE"},"state":"{}","instanceId":"i"}"#
         );
-    }
-
-    #[test]
-    fn decoding_keeps_non_json_strings_as_strings() {
-        let raw = RawValue::from_string(r#""just text""#.into()).unwrap();
-        assert_eq!(decoded_json(&raw).as_deref(), Some(r#""just text""#));
     }
 }
