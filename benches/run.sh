@@ -4,14 +4,17 @@
 #
 #   benches/run.sh            # full run (~4-6 minutes), writes benches/results.md
 #
+# The load generator, the bare forwarder and the client send benchmark are the
+# binaries of the tools crate (tools/, package remotedev-tools).
+#
 # Environment knobs (all optional):
 #   BENCH_TARGETS      targets to run, default "libremotedev reference bare"
 #   BENCH_DURATION     measured seconds per traffic scenario (default 8)
 #   BENCH_WARMUP       warm-up seconds before measuring (default 1)
 #   BENCH_IDLE         idle connection counts (default "1000 10000")
 #   BENCH_PORT         first TCP port to use on 127.0.0.1 (default 18700)
-#   BENCH_WAIT_RELAY   seconds to keep retrying `cargo build --release --bin
-#                      remotedev` if it does not build yet (default 0)
+#   BENCH_WAIT_RELAY   seconds to keep retrying `cargo build --release -p remotedev
+#                      --bin remotedev` if it does not build yet (default 0)
 #
 # Everything listens on and connects to 127.0.0.1 only. Each loop is bounded
 # and every process started here is stopped by its pid before the script ends.
@@ -47,56 +50,27 @@ ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log "open file limit: $(ulimit -n)"
 
 # ------------------------------------------------------------------ build ---
-LOADGEN=$ROOT/target/release/examples/loadgen
-BARE=$ROOT/target/release/examples/bare_forwarder
+# The tools crate (tools/): loadgen, bare_forwarder, client_bench.
+LOADGEN=$ROOT/target/release/loadgen
+BARE=$ROOT/target/release/bare_forwarder
+CLIENT_BENCH=$ROOT/target/release/client_bench
 RELAY=$ROOT/target/release/remotedev
 
-build_harness_standalone() {
-  # Fallback when the main crate does not compile (examples are linked against
-  # the library): build the two example files as a standalone crate.
-  local h=$WORK/harness
-  mkdir -p "$h"
-  cat >"$h/Cargo.toml" <<EOF
-[package]
-name = "remotedev-bench-harness"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[[bin]]
-name = "loadgen"
-path = "$ROOT/examples/loadgen.rs"
-
-[[bin]]
-name = "bare_forwarder"
-path = "$ROOT/examples/bare_forwarder.rs"
-
-[dependencies]
-tokio = { version = "1", features = ["full"] }
-tokio-tungstenite = "0.28"
-futures-util = { version = "0.3", default-features = false, features = ["sink", "std"] }
-clap = { version = "4", features = ["derive"] }
-serde_json = "1"
-
-[workspace]
-EOF
-  [ -f "$h/Cargo.lock" ] || cp "$ROOT/Cargo.lock" "$h/Cargo.lock" 2>/dev/null || true
-  (cd "$h" && cargo build --release) || return 1
-  LOADGEN=$h/target/release/loadgen
-  BARE=$h/target/release/bare_forwarder
-}
-
-log "building examples (release)"
-if ! cargo build --release --examples 2>"$WORK/examples-build.log"; then
-  log "main crate examples did not build (see $WORK/examples-build.log); building the harness standalone"
-  build_harness_standalone || { log "harness build failed"; exit 1; }
+log "building the benchmark tools (release)"
+if ! cargo build --release -p remotedev-tools 2>"$WORK/tools-build.log"; then
+  # client_bench links the library; loadgen and bare_forwarder do not, so the
+  # reference and the bare forwarder can still be measured while it does not build.
+  log "tools did not build (see $WORK/tools-build.log); building loadgen and bare_forwarder without the library"
+  rm -f "$CLIENT_BENCH"
+  cargo build --release -p remotedev-tools --no-default-features 2>>"$WORK/tools-build.log" ||
+    { log "tools build failed"; exit 1; }
 fi
 
 RELAY_OK=0
 if [[ " $TARGETS " == *" libremotedev "* ]]; then
   deadline=$((SECONDS + WAIT_RELAY))
   while :; do
-    if cargo build --release --bin remotedev 2>"$WORK/relay-build.log"; then
+    if cargo build --release -p remotedev --bin remotedev 2>"$WORK/relay-build.log"; then
       RELAY_OK=1
       break
     fi
@@ -265,9 +239,8 @@ for t in $TARGETS; do
     fi
   done
 done
-# Client send: our AppClient (examples/client_bench.rs) through our relay, next to the
-# load generator's raw SocketCluster sender on the same relay as the baseline.
-CLIENT_BENCH=$ROOT/target/release/examples/client_bench
+# Client send: our AppClient (tools/src/bin/client_bench.rs) through our relay, next to
+# the load generator's raw SocketCluster sender on the same relay as the baseline.
 CLIENT_ROWS=
 if [[ " $TARGETS " == *" libremotedev "* ]] && [ -x "$CLIENT_BENCH" ] && start_target libremotedev; then
   raw=$(timeout 120 "$LOADGEN" --url "$URL" --mode sc --apps 1 --monitors 1 --size 1024 --window 64 \
@@ -302,7 +275,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo
   echo "Targets: **libremotedev** = \`target/release/remotedev\`;" \
     "**reference** = \`@redux-devtools/cli@5.0.0\` (benches/reference, node, bound to 127.0.0.1);" \
-    "**bare** = \`examples/bare_forwarder.rs\` (no protocol logic: the ceiling)."
+    "**bare** = \`tools/src/bin/bare_forwarder.rs\` (no protocol logic: the ceiling)."
   echo "Load average (1/5/15 min) at start: $LOAD_START, at end: $LOAD_END" \
     "(anything else running on the machine skews the numbers; compare rows of one run only)."
   echo "Load generator and relay share the same $(nproc) cores. Traffic: ${WARMUP}s warm-up + ${DURATION}s measured;" \

@@ -16,8 +16,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy -D warnings"
-cargo clippy --all-targets -- -D warnings
+step "cargo clippy -D warnings (workspace: the library and tools/)"
+cargo clippy --workspace --all-targets -- -D warnings
 
 step "install the real peers (npm packages from lockfiles, Python venv)"
 bash tests/interop/setup.sh
@@ -25,8 +25,8 @@ bash tests/reference/setup.sh
 
 step "cargo test (unit, integration, conformance, client against all three relays)"
 # tests/examples.rs runs the example programs as other tools do
-cargo build --examples
-cargo test --all-targets
+cargo build --workspace --examples
+cargo test --workspace --all-targets
 
 step "C and Objective-C: header freshness, gcc/clang x shared/static, valgrind, GNUstep"
 bash tests/c/run.sh
@@ -35,5 +35,5 @@ step "Python package (fresh venv, pip install, pytest)"
 bash bindings/python/run_tests.sh
 
 step "interop with the real clients"
-cargo build --bin remotedev
+cargo build -p remotedev --bin remotedev
 REMOTEDEV_BIN="$PWD/target/debug/remotedev" bash tests/interop/run.sh

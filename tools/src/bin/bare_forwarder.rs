@@ -6,7 +6,7 @@
 //! `/monitor`. Frames from monitors are read and dropped (WebSocket pings are
 //! answered by tungstenite). Any other path is closed right after the upgrade.
 //!
-//! Run: `cargo run --release --example bare_forwarder -- --port 8010`
+//! Run: `cargo run --release -p remotedev-tools --bin bare_forwarder -- --port 8010`
 //! It prints `bare_forwarder listening on ws://HOST:PORT ...` once ready.
 
 // tungstenite's handshake callback fixes its error type (an HTTP response).

@@ -1,13 +1,13 @@
 //! Client send benchmark: how fast `AppClient::send` gets 1 KiB states through a relay
 //! to a monitor, and the time from `send` to delivery.
 //!
-//! `cargo run --release --example client_bench -- --url ws://127.0.0.1:8000/socketcluster/`
+//! `cargo run --release -p remotedev-tools --bin client_bench -- --url ws://127.0.0.1:8000/socketcluster/`
 //!
 //! One `AppClient` sends `{"type":"TICK"}` actions with a state of `--size` bytes that
-//! carries a sequence number and the send time; a plain WebSocket monitor in the same
-//! process (handshake, `login {}`, `#subscribe log`) takes the time of arrival. At most
-//! `--window` messages are in flight, so nothing queues without bound. Prints one JSON
-//! line, like `loadgen`.
+//! carries a sequence number and the send time; a raw SocketCluster monitor in the same
+//! process (`loadgen`'s, so the two senders are measured by the same receiver) takes
+//! the time of arrival. At most `--window` messages are in flight, so nothing queues
+//! without bound. Prints one JSON line, like `loadgen`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use remotedev::client::{AppClient, AppOptions};
+use remotedev_tools::percentile_us;
+use remotedev_tools::ws::{open_sc, pong_for, Role};
 use serde_json::Value;
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
@@ -47,53 +49,43 @@ async fn monitor(
     samples: Arc<std::sync::Mutex<Vec<u64>>>,
     measuring: Arc<std::sync::atomic::AtomicBool>,
 ) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+    let mut ws = open_sc(&url, Role::Monitor)
         .await
         .expect("monitor connects");
-    for frame in [
-        r##"{"event":"#handshake","data":{"authToken":null},"cid":1}"##,
-        r#"{"event":"login","data":{},"cid":2}"#,
-        r##"{"event":"#subscribe","data":{"channel":"log"},"cid":3}"##,
-    ] {
-        ws.send(Message::text(frame)).await.unwrap();
-    }
     while let Some(Ok(msg)) = ws.next().await {
         let Message::Text(text) = msg else { continue };
-        match text.as_str() {
-            "#1" => ws.send(Message::text("#2")).await.unwrap(),
-            "" => ws.send(Message::text("")).await.unwrap(),
-            t if t.starts_with(r##"{"event":"#publish""##) => {
-                let now = epoch.elapsed().as_nanos() as u64;
-                let v: Value = serde_json::from_str(t).unwrap();
-                let message = &v["data"]["data"];
-                let message = if message["data"].is_object() {
-                    &message["data"]
-                } else {
-                    message
-                };
-                if message["type"] != "ACTION" {
-                    continue;
-                }
-                let state: Value =
-                    serde_json::from_str(message["payload"].as_str().unwrap()).unwrap();
-                let sent = state["t"].as_u64().unwrap();
-                if measuring.load(Ordering::Relaxed) {
-                    samples.lock().unwrap().push(now.saturating_sub(sent));
-                }
-                counters.received.fetch_add(1, Ordering::Release);
-                counters.wake.notify_one();
-            }
-            _ => {}
+        if let Some(p) = pong_for(&text) {
+            ws.send(Message::text(p)).await.unwrap();
+            continue;
         }
+        if !text.starts_with(r##"{"event":"#publish""##) {
+            continue;
+        }
+        let now = epoch.elapsed().as_nanos() as u64;
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let message = &v["data"]["data"];
+        // `log-noid` wraps the message as {id, data}; `log` publishes it as sent.
+        let message = if message["data"].is_object() {
+            &message["data"]
+        } else {
+            message
+        };
+        if message["type"] != "ACTION" {
+            continue;
+        }
+        let state: Value = serde_json::from_str(message["payload"].as_str().unwrap()).unwrap();
+        let sent = state["t"].as_u64().unwrap();
+        if measuring.load(Ordering::Relaxed) {
+            samples.lock().unwrap().push(now.saturating_sub(sent));
+        }
+        counters.received.fetch_add(1, Ordering::Release);
+        counters.wake.notify_one();
     }
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i] as f64 / 1000.0
+/// 0 without samples: benches/run.sh formats these as numbers.
+fn percentile(sorted: &[u64], q: f64) -> f64 {
+    percentile_us(sorted, q).unwrap_or(0.0)
 }
 
 #[tokio::main]

@@ -1,0 +1,116 @@
+//! A raw SocketCluster peer over tokio-tungstenite: connect, answer pings, invoke,
+//! and open a connection as an app, a monitor or an idle socket.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+pub type Ws = WebSocketStream<TcpStream>;
+
+/// Opens a WebSocket with Nagle off and buffers sized for the benchmark.
+pub async fn connect(url: &str) -> Result<Ws, String> {
+    let req = url
+        .into_client_request()
+        .map_err(|e| format!("bad url {url}: {e}"))?;
+    let host = req
+        .uri()
+        .host()
+        .ok_or_else(|| format!("no host in {url}"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = req.uri().port_u16().unwrap_or(80);
+    let tcp = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| format!("connect {host}:{port}: {e}"))?;
+    // Latency is measured per message; Nagle would hold small frames back.
+    let _ = tcp.set_nodelay(true);
+    // Below tungstenite's 128 KiB default read buffer, so idle mode's 10 000
+    // connections stay cheap in this process; a batch of sends leaves in few writes.
+    let cfg = WebSocketConfig::default()
+        .read_buffer_size(16 * 1024)
+        .write_buffer_size(64 * 1024);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(req, tcp, Some(cfg))
+        .await
+        .map_err(|e| format!("websocket upgrade {url}: {e}"))?;
+    Ok(ws)
+}
+
+/// SocketCluster keep-alive: the answer to a ping frame, for both generations.
+pub fn pong_for(t: &str) -> Option<&'static str> {
+    match t {
+        "#1" => Some("#2"),
+        "" => Some(""),
+        _ => None,
+    }
+}
+
+/// Invoke `event` with `data` (raw JSON) and wait for the matching `rid`,
+/// answering pings meanwhile. Returns the response frame text.
+pub async fn invoke(ws: &mut Ws, cid: u64, event: &str, data: &str) -> Result<String, String> {
+    let frame = format!(r#"{{"event":"{event}","data":{data},"cid":{cid}}}"#);
+    ws.send(Message::text(frame))
+        .await
+        .map_err(|e| format!("send {event}: {e}"))?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .map_err(|_| format!("no response to {event} (cid {cid}) within 10 s"))?;
+        let t = match msg {
+            None => return Err(format!("connection closed during {event}")),
+            Some(Err(e)) => return Err(format!("{event}: {e}")),
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Close(c))) => return Err(format!("closed during {event}: {c:?}")),
+            Some(Ok(_)) => continue,
+        };
+        if let Some(p) = pong_for(&t) {
+            ws.send(Message::text(p)).await.map_err(|e| e.to_string())?;
+            continue;
+        }
+        if let Ok(v) = serde_json::from_str::<Value>(&t) {
+            if v.get("rid").and_then(Value::as_u64) == Some(cid) {
+                if let Some(err) = v.get("error") {
+                    if !err.is_null() {
+                        return Err(format!("{event} failed: {err}"));
+                    }
+                }
+                return Ok(t.to_string());
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    App,
+    Monitor,
+    /// Idle connection: handshake only.
+    Idle,
+}
+
+/// Opens a SocketCluster connection and brings it to the state `role` needs, as
+/// RemoteDev clients do: apps log in as `"master"`, monitors log in with `{}` and
+/// subscribe to `log`. Every step waits for its acknowledgement, so a monitor
+/// returned here already gets every later `log` message.
+pub async fn open_sc(url: &str, role: Role) -> Result<Ws, String> {
+    let mut ws = connect(url).await?;
+    invoke(&mut ws, 1, "#handshake", r#"{"authToken":null}"#).await?;
+    match role {
+        Role::App => {
+            invoke(&mut ws, 2, "login", r#""master""#).await?;
+        }
+        Role::Monitor => {
+            invoke(&mut ws, 2, "login", "{}").await?;
+            invoke(&mut ws, 3, "#subscribe", r#"{"channel":"log"}"#).await?;
+        }
+        Role::Idle => {}
+    }
+    Ok(ws)
+}
