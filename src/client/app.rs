@@ -48,8 +48,7 @@ pub struct AppOptions {
 impl AppOptions {
     /// Options for the relay at `url` (`ws://host:port/socketcluster/`), with defaults.
     pub fn new(url: impl Into<String>) -> AppOptions {
-        let mut socket = SocketOptions::default();
-        socket.backoff.randomness = Duration::from_millis(30_000);
+        let socket = SocketOptions::default();
         AppOptions {
             url: url.into(),
             name: String::new(),

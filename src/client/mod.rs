@@ -28,7 +28,7 @@ pub use crate::protocol::message::{
     dispatch_command, AppMessage, Command, CommandFields, CommandMessage,
 };
 pub use app::{AppClient, AppOptions};
-pub use backoff::Backoff;
+pub use backoff::{Backoff, Schedule};
 pub use blocking::{
     BlockingApp, BlockingEvents, BlockingMonitor, BlockingSocket, BlockingSubscription,
 };

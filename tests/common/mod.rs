@@ -15,12 +15,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 /// Client socket options that reconnect after a fixed `ms` (no randomness).
 pub fn quick_reconnect(ms: u64) -> remotedev::client::SocketOptions {
     let mut o = remotedev::client::SocketOptions::default();
-    o.backoff = remotedev::client::Backoff {
-        initial_delay: Duration::from_millis(ms),
-        randomness: Duration::ZERO,
-        multiplier: 1.0,
-        max_delay: Duration::from_millis(ms),
-    };
+    o.backoff = remotedev::client::Backoff::fixed(Duration::from_millis(ms));
     o
 }
 
