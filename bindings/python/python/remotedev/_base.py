@@ -1,0 +1,136 @@
+"""What `Client` and `Monitor` (and their asyncio twins) share: the connection's
+properties, pulling with `recv`, iteration until closed, the callback thread (the core's
+pump), and closing as a context manager. `N` is the native item, `T` the typed one."""
+
+from __future__ import annotations
+
+from types import TracebackType
+import typing
+from typing import TYPE_CHECKING, Any, Callable, Optional, Type
+
+from ._errors import ClosedError
+
+if TYPE_CHECKING:
+    from ._remotedev import _NativeClient
+
+T = typing.TypeVar("T")
+N = typing.TypeVar("N")
+Self = typing.TypeVar("Self", bound="Closing")
+AsyncSelf = typing.TypeVar("AsyncSelf", bound="AsyncPulling[Any, Any]")
+
+
+def until_closed(recv: Callable[[], T]) -> typing.Iterator[T]:
+    """`recv()` results until it raises `ClosedError`."""
+    while True:
+        try:
+            yield recv()
+        except ClosedError:
+            return
+
+
+class Closing:
+    """`with` closes on the way out."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: Self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+
+class Base(typing.Generic[N, T]):
+    _native: _NativeClient[N]
+
+    def _item(self, native: N) -> T:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return self._native.url
+
+    @property
+    def id(self) -> Optional[str]:
+        """The socket id of the current connection (None while not connected)."""
+        return self._native.id
+
+    @property
+    def state(self) -> str:
+        """`connecting`, `open`, `disconnected` or `closed`."""
+        return self._native.state
+
+    @property
+    def closed(self) -> bool:
+        return self._native.closed
+
+    @property
+    def last_error(self) -> Optional[str]:
+        """Why the latest connection attempt failed (the endpoint and the cause, e.g.
+        "Connection refused"), while the client keeps retrying; None once connected."""
+        return self._native.last_error
+
+    def _call_back(self, callback: Callable[[T], Any], thread_name: str) -> None:
+        """Calls `callback(item)` for every item on one background thread (the core's
+        pump); an exception of the callback is printed and the next item follows.
+        Raises `RuntimeError` if a callback was already set."""
+        self._native.call_back(lambda native: callback(self._item(native)), thread_name)
+
+
+class Pulling(Base[N, T], Closing):
+    def connect(self, timeout: float = 10.0) -> str:
+        """Waits until connected (and logged in); returns the socket id. When the time
+        runs out it raises why: `ConnectionError` naming the relay and the cause (e.g.
+        "Connection refused"), else `TimeoutError`."""
+        return self._native.connect(timeout)
+
+    def recv(self, timeout: Optional[float] = None) -> T:
+        """The next item. Raises `TimeoutError` after `timeout` seconds, and
+        `ClosedError` (at once) once closed. Ctrl-C interrupts the wait."""
+        return self._item(self._native.recv(timeout))
+
+    def __iter__(self) -> typing.Iterator[T]:
+        """Items until the client is closed."""
+        return until_closed(self.recv)
+
+    def close(self) -> None:
+        """Disconnects for good and stops the callback thread."""
+        self._native.close()
+
+
+class AsyncPulling(Base[N, T]):
+    async def connect(self, timeout: float = 10.0) -> str:
+        return await self._native.connect_async(timeout)
+
+    async def recv(self, timeout: Optional[float] = None) -> T:
+        return self._item(await self._native.recv_async(timeout))
+
+    def __aiter__(self) -> typing.AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> typing.AsyncIterator[T]:
+        while True:
+            try:
+                yield await self.recv()
+            except ClosedError:
+                return
+
+    async def close(self) -> None:
+        await self._native.close_async()
+
+    async def __aenter__(self: AsyncSelf) -> AsyncSelf:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()

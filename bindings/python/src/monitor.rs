@@ -1,0 +1,155 @@
+//! `NativeMonitor`: a monitor over the core's `BlockingMonitor` (`remotedev.Monitor` and
+//! `remotedev.AsyncMonitor` wrap it). App messages reach Python as [`AppMessageFields`],
+//! report notifications as their JSON text.
+
+use std::future::Future;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use remotedev::client::{
+    dispatch_command, AppMessage, BlockingMonitor, ClientError, MonitorEvent, MonitorOptions,
+    Recv, Socket,
+};
+
+use crate::client::{native_client, Client, Handle};
+use crate::convert::{client_url, json_text, opt_json_text, opt_plain_text, plain_text, socket_options};
+use crate::errors::client_err;
+
+/// A message from an app, as the core parsed it (`payload` and `action` are JSON text
+/// decoded from their string form; `raw` is the message as the app sent it).
+#[pyclass(module = "remotedev._remotedev", frozen, get_all)]
+pub(crate) struct AppMessageFields {
+    kind: String,
+    connection_id: Option<String>,
+    instance_id: Option<String>,
+    name: Option<String>,
+    payload: Option<String>,
+    action: Option<String>,
+    raw: String,
+}
+
+impl From<AppMessage> for AppMessageFields {
+    fn from(m: AppMessage) -> Self {
+        AppMessageFields {
+            kind: m.kind,
+            connection_id: m.connection_id,
+            instance_id: m.instance_id,
+            name: m.name,
+            payload: m.payload,
+            action: m.action,
+            raw: m.raw,
+        }
+    }
+}
+
+/// What a monitor receives in Python: an app message, or a report notification's JSON.
+#[derive(IntoPyObject)]
+pub(crate) enum MonitorItem {
+    App(AppMessageFields),
+    Report(String),
+}
+
+impl Client for BlockingMonitor {
+    type Item = MonitorEvent;
+    type Out = MonitorItem;
+
+    fn to_python(item: MonitorEvent) -> MonitorItem {
+        match item {
+            MonitorEvent::App(m) => MonitorItem::App(m.into()),
+            MonitorEvent::Report(raw) => MonitorItem::Report(raw),
+        }
+    }
+    fn socket(&self) -> &Socket {
+        self.monitor().socket()
+    }
+    fn connect(&self, within: Duration) -> Result<String, ClientError> {
+        BlockingMonitor::connect(self, within)
+    }
+    fn recv(&self, within: Duration) -> Recv<MonitorEvent> {
+        BlockingMonitor::recv(self, within)
+    }
+    fn close(&self) {
+        BlockingMonitor::close(self)
+    }
+    fn connect_async(&self, within: Duration) -> impl Future<Output = Result<String, ClientError>> + Send {
+        self.monitor().connect(within)
+    }
+    fn next_async(&self) -> impl Future<Output = Option<MonitorEvent>> + Send {
+        self.monitor().recv()
+    }
+    fn close_async(&self) -> impl Future<Output = ()> + Send {
+        self.monitor().close()
+    }
+}
+
+/// A monitor, like the Redux DevTools app. Options left `None` keep the core's
+/// defaults (`MonitorOptions::new`).
+#[pyclass(module = "remotedev._remotedev", frozen)]
+pub(crate) struct NativeMonitor {
+    handle: Handle<BlockingMonitor>,
+    url: String,
+}
+
+native_client!(NativeMonitor, MonitorItem, {
+    #[new]
+    #[pyo3(signature = (url=None, host=None, port=None, answer_start=None, ack_timeout=None, connect_timeout=None, auto_reconnect=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        url: Option<Bound<'_, PyString>>,
+        host: Option<Bound<'_, PyString>>,
+        port: Option<i64>,
+        answer_start: Option<bool>,
+        ack_timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        auto_reconnect: Option<bool>,
+    ) -> PyResult<Self> {
+        let mut o = MonitorOptions::new(client_url(url.as_ref(), host.as_ref(), port)?);
+        if let Some(answer) = answer_start {
+            o.answer_start = answer;
+        }
+        o.socket = socket_options(o.socket, ack_timeout, connect_timeout, auto_reconnect)?;
+        let url = o.url.clone();
+        let monitor = py.detach(|| BlockingMonitor::start(o)).map_err(client_err)?;
+        Ok(NativeMonitor {
+            handle: Handle::new(monitor),
+            url,
+        })
+    }
+
+    #[getter]
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Sends `command` (JSON text) to the app connection `connection_id` only.
+    fn send_to(&self, connection_id: Bound<'_, PyString>, command: Bound<'_, PyString>) -> PyResult<()> {
+        let id = plain_text("connection_id", &connection_id)?;
+        let command = json_text(&command)?;
+        self.handle.get().send_to(&id, &command).map_err(client_err)
+    }
+
+    /// Sends `command` (JSON text) to every app.
+    fn broadcast(&self, command: Bound<'_, PyString>) -> PyResult<()> {
+        self.handle.get().broadcast(&json_text(&command)?).map_err(client_err)
+    }
+});
+
+/// The `DISPATCH` command the DevTools app sends (built by the core); `action` and
+/// `state` are JSON text.
+#[pyfunction]
+#[pyo3(signature = (action, state=None, instance_id=None))]
+pub(crate) fn dispatch_json(
+    action: Bound<'_, PyString>,
+    state: Option<Bound<'_, PyString>>,
+    instance_id: Option<Bound<'_, PyString>>,
+) -> PyResult<String> {
+    let instance_id = opt_plain_text("instance_id", instance_id.as_ref())?;
+    Ok(dispatch_command(
+        &json_text(&action)?,
+        opt_json_text(&state)?.as_deref(),
+        instance_id.as_deref(),
+    ))
+}
