@@ -2,15 +2,14 @@
 //! `remotedev.AsyncClient` wrap it). Commands reach Python as [`CommandFields`], the
 //! core's one flattening of a monitor command (`Command::fields`).
 
-use std::future::Future;
 use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use remotedev::client::{AppOptions, BlockingApp, ClientError, Command, Recv, Socket};
+use remotedev::client::{AppOptions, BlockingApp, ClientError, Command};
 
-use crate::client::{native_client, Client, Handle};
+use crate::client::{impl_client, native_client, Handle};
 use crate::convert::{client_url, json_text, opt_plain_text, size, socket_options};
 use crate::errors::client_err;
 
@@ -39,35 +38,7 @@ impl From<Command> for CommandFields {
     }
 }
 
-impl Client for BlockingApp {
-    type Item = Command;
-    type Out = CommandFields;
-
-    fn to_python(item: Command) -> CommandFields {
-        item.into()
-    }
-    fn socket(&self) -> &Socket {
-        self.app().socket()
-    }
-    fn connect(&self, within: Duration) -> Result<String, ClientError> {
-        BlockingApp::connect(self, within)
-    }
-    fn recv(&self, within: Duration) -> Recv<Command> {
-        BlockingApp::recv(self, within)
-    }
-    fn close(&self) {
-        BlockingApp::close(self)
-    }
-    fn connect_async(&self, within: Duration) -> impl Future<Output = Result<String, ClientError>> + Send {
-        self.app().connect(within)
-    }
-    fn next_async(&self) -> impl Future<Output = Option<Command>> + Send {
-        self.app().recv()
-    }
-    fn close_async(&self) -> impl Future<Output = ()> + Send {
-        self.app().close()
-    }
-}
+impl_client!(BlockingApp, app, Command => CommandFields, CommandFields::from);
 
 /// An instrumented app. Options left `None` keep the core's defaults
 /// (`AppOptions::new`); the core checks them all.

@@ -160,6 +160,47 @@ impl<C: Client> Drop for Handle<C> {
     }
 }
 
+/// Implements [`Client`] for a blocking client of the core: `$inner` names its async
+/// client (`app`, `monitor`), `$to_python` turns an item into its Python value.
+macro_rules! impl_client {
+    ($blocking:ty, $inner:ident, $item:ty => $out:ty, $to_python:expr) => {
+        impl $crate::client::Client for $blocking {
+            type Item = $item;
+            type Out = $out;
+
+            fn to_python(item: $item) -> $out {
+                $to_python(item)
+            }
+            fn socket(&self) -> &remotedev::client::Socket {
+                self.$inner().socket()
+            }
+            fn connect(&self, within: Duration) -> Result<String, ClientError> {
+                <$blocking>::connect(self, within)
+            }
+            fn recv(&self, within: Duration) -> remotedev::client::Recv<$item> {
+                <$blocking>::recv(self, within)
+            }
+            fn close(&self) {
+                <$blocking>::close(self)
+            }
+            fn connect_async(
+                &self,
+                within: Duration,
+            ) -> impl std::future::Future<Output = Result<String, ClientError>> + Send {
+                self.$inner().connect(within)
+            }
+            fn next_async(&self) -> impl std::future::Future<Output = Option<$item>> + Send {
+                self.$inner().recv()
+            }
+            fn close_async(&self) -> impl std::future::Future<Output = ()> + Send {
+                self.$inner().close()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_client;
+
 /// The Python methods every client class has, forwarding to its `handle` ([`Handle`]),
 /// plus the class's own methods given in braces.
 macro_rules! native_client {

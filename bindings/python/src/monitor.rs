@@ -2,7 +2,6 @@
 //! `remotedev.AsyncMonitor` wrap it). App messages reach Python as [`AppMessageFields`],
 //! report notifications as their JSON text.
 
-use std::future::Future;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -10,10 +9,9 @@ use pyo3::types::PyString;
 
 use remotedev::client::{
     dispatch_command, AppMessage, BlockingMonitor, ClientError, MonitorEvent, MonitorOptions,
-    Recv, Socket,
 };
 
-use crate::client::{native_client, Client, Handle};
+use crate::client::{impl_client, native_client, Handle};
 use crate::convert::{client_url, json_text, opt_json_text, opt_plain_text, plain_text, socket_options};
 use crate::errors::client_err;
 
@@ -51,38 +49,16 @@ pub(crate) enum MonitorItem {
     Report(String),
 }
 
-impl Client for BlockingMonitor {
-    type Item = MonitorEvent;
-    type Out = MonitorItem;
-
-    fn to_python(item: MonitorEvent) -> MonitorItem {
+impl From<MonitorEvent> for MonitorItem {
+    fn from(item: MonitorEvent) -> Self {
         match item {
             MonitorEvent::App(m) => MonitorItem::App(m.into()),
             MonitorEvent::Report(raw) => MonitorItem::Report(raw),
         }
     }
-    fn socket(&self) -> &Socket {
-        self.monitor().socket()
-    }
-    fn connect(&self, within: Duration) -> Result<String, ClientError> {
-        BlockingMonitor::connect(self, within)
-    }
-    fn recv(&self, within: Duration) -> Recv<MonitorEvent> {
-        BlockingMonitor::recv(self, within)
-    }
-    fn close(&self) {
-        BlockingMonitor::close(self)
-    }
-    fn connect_async(&self, within: Duration) -> impl Future<Output = Result<String, ClientError>> + Send {
-        self.monitor().connect(within)
-    }
-    fn next_async(&self) -> impl Future<Output = Option<MonitorEvent>> + Send {
-        self.monitor().recv()
-    }
-    fn close_async(&self) -> impl Future<Output = ()> + Send {
-        self.monitor().close()
-    }
 }
+
+impl_client!(BlockingMonitor, monitor, MonitorEvent => MonitorItem, MonitorItem::from);
 
 /// A monitor, like the Redux DevTools app. Options left `None` keep the core's
 /// defaults (`MonitorOptions::new`).

@@ -8,6 +8,7 @@
 //! note was delivered.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -67,6 +68,27 @@ impl NativeSocket {
     /// A sender for a new task, or `ClosedError` once the socket is closed.
     fn sender(&self) -> PyResult<Sender<Note>> {
         lock(&self.notes).clone().ok_or_else(|| client_err(ClientError::Closed))
+    }
+}
+
+impl NativeSocket {
+    /// Sends an `ack` note keyed by `token` with `data(answer)` once `answer` is ready,
+    /// or an `ackerror` note with the error's text.
+    fn ack_later<T>(
+        &self,
+        token: String,
+        answer: impl Future<Output = Result<T, ClientError>> + Send + 'static,
+        data: impl FnOnce(T) -> Option<String> + Send + 'static,
+    ) -> PyResult<()> {
+        let tx = self.sender()?;
+        rt().spawn(async move {
+            let note = match answer.await {
+                Ok(answer) => ("ack", token, data(answer)),
+                Err(e) => ("ackerror", token, Some(e.to_string())),
+            };
+            let _ = tx.send(note);
+        });
+        Ok(())
     }
 }
 
@@ -184,15 +206,8 @@ impl NativeSocket {
         let socket = self.socket.socket().clone();
         let event = plain_text("event", &event)?.into_owned();
         let data = opt_json_text(&data)?.map(|d| d.into_owned());
-        let tx = self.sender()?;
-        rt().spawn(async move {
-            let note = match socket.invoke(&event, data.as_deref()).await {
-                Ok(d) => ("ack", token, Some(d.get().to_owned())),
-                Err(e) => ("ackerror", token, Some(e.to_string())),
-            };
-            let _ = tx.send(note);
-        });
-        Ok(())
+        let answer = async move { socket.invoke(&event, data.as_deref()).await };
+        self.ack_later(token, answer, |d| Some(d.get().to_owned()))
     }
 
     /// Subscribes; messages become `channel` notes (once per channel).
@@ -211,15 +226,8 @@ impl NativeSocket {
     fn subscribe_later(&self, channel: Bound<'_, PyString>, token: String) -> PyResult<()> {
         let socket = self.socket.socket().clone();
         let channel = plain_text("channel", &channel)?.into_owned();
-        let tx = self.sender()?;
-        rt().spawn(async move {
-            let note = match socket.wait_subscribed(&channel, SUBSCRIBE_ACK_WITHIN).await {
-                Ok(()) => ("ack", token, None),
-                Err(e) => ("ackerror", token, Some(e.to_string())),
-            };
-            let _ = tx.send(note);
-        });
-        Ok(())
+        let answer = async move { socket.wait_subscribed(&channel, SUBSCRIBE_ACK_WITHIN).await };
+        self.ack_later(token, answer, |()| None)
     }
 
     /// Server events named `event` become `event` notes (once per name).

@@ -230,6 +230,20 @@ def test_python_dash_m_remotedev_runs_the_relay() -> None:
     p.stderr.close()
 
 
+def test_python_dash_m_remotedev_stops_cleanly_on_ctrl_c() -> None:
+    p = subprocess.Popen(
+        [sys.executable, "-m", "remotedev", "--port", "0", "--db", ":memory:", "--logLevel", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(),
+    )
+    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout.readline().startswith("remotedev relay listening on ")
+    p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 0
+    assert "KeyboardInterrupt" not in p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+
+
 def test_cli_rejects_bad_flags() -> None:
     r = subprocess.run(
         [sys.executable, "-m", "remotedev", "--logLevel", "7"],

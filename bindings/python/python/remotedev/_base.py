@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Type
 from ._errors import ClosedError
 
 if TYPE_CHECKING:
-    from ._remotedev import _NativeClient
+    from ._remotedev import _NativeClient, _NativeConnection
 
 T = typing.TypeVar("T")
 N = typing.TypeVar("N")
@@ -46,35 +46,46 @@ class Closing:
         self.close()
 
 
-class Base(typing.Generic[N, T]):
+class native_property(typing.Generic[T]):
+    """A read-only property that reads the attribute of the same name of `_native`."""
+
+    def __init__(self, doc: str = "") -> None:
+        self.__doc__ = doc
+        self._name = ""
+
+    def __set_name__(self, owner: Any, name: str) -> None:
+        self._name = name
+
+    @typing.overload
+    def __get__(self, obj: None, owner: Any = None) -> native_property[T]: ...
+    @typing.overload
+    def __get__(self, obj: object, owner: Any = None) -> T: ...
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self if obj is None else getattr(obj._native, self._name)
+
+
+class Connection:
+    """The connection's state, for clients and sockets."""
+
+    _native: _NativeConnection
+    id: native_property[Optional[str]] = native_property(
+        "The socket id of the current connection (None while not connected)."
+    )
+    state: native_property[str] = native_property("`connecting`, `open`, `disconnected` or `closed`.")
+    closed: native_property[bool] = native_property("Whether it is closed for good.")
+    last_error: native_property[Optional[str]] = native_property(
+        "Why the latest connection attempt failed (the endpoint and the cause, e.g. "
+        '"Connection refused"), while it keeps retrying in the background; None once '
+        "connected."
+    )
+
+
+class Base(Connection, typing.Generic[N, T]):
     _native: _NativeClient[N]
+    url: native_property[str] = native_property("The relay URL.")
 
     def _item(self, native: N) -> T:
         raise NotImplementedError
-
-    @property
-    def url(self) -> str:
-        return self._native.url
-
-    @property
-    def id(self) -> Optional[str]:
-        """The socket id of the current connection (None while not connected)."""
-        return self._native.id
-
-    @property
-    def state(self) -> str:
-        """`connecting`, `open`, `disconnected` or `closed`."""
-        return self._native.state
-
-    @property
-    def closed(self) -> bool:
-        return self._native.closed
-
-    @property
-    def last_error(self) -> Optional[str]:
-        """Why the latest connection attempt failed (the endpoint and the cause, e.g.
-        "Connection refused"), while the client keeps retrying; None once connected."""
-        return self._native.last_error
 
     def _call_back(self, callback: Callable[[T], Any], thread_name: str) -> None:
         """Calls `callback(item)` for every item on one background thread (the core's
@@ -85,9 +96,9 @@ class Base(typing.Generic[N, T]):
 
 class Pulling(Base[N, T], Closing):
     def connect(self, timeout: float = 10.0) -> str:
-        """Waits until connected (and logged in); returns the socket id. When the time
+        """Waits until connected and logged in; returns the socket id. When the time
         runs out it raises why: `ConnectionError` naming the relay and the cause (e.g.
-        "Connection refused"), else `TimeoutError`."""
+        "Connection refused"), else `TimeoutError`. Ctrl-C interrupts."""
         return self._native.connect(timeout)
 
     def recv(self, timeout: Optional[float] = None) -> T:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from . import _remotedev
-from ._base import AsyncPulling, Base, Pulling
+from ._base import AsyncPulling, Base, Pulling, native_property
 from ._json import dumps
 from ._messages import Command, command_from_fields
 
@@ -55,19 +55,13 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
     def _item(self, native: _remotedev.CommandFields) -> Command:
         return command_from_fields(native)
 
-    @property
-    def instance_id(self) -> str:
-        return self._native.instance_id
-
-    @property
-    def streaming(self) -> bool:
-        """Whether messages currently go to monitors (False after `Stop`)."""
-        return self._native.streaming
-
-    @property
-    def dropped(self) -> int:
-        """Messages dropped because the disconnected queue was full."""
-        return self._native.dropped
+    instance_id: native_property[str] = native_property("The id monitors know this store by.")
+    streaming: native_property[bool] = native_property(
+        "Whether messages currently go to monitors (False after `Stop`)."
+    )
+    dropped: native_property[int] = native_property(
+        "Messages dropped because the disconnected queue was full."
+    )
 
     def on_command(self, callback: CommandCallback) -> None:
         """Calls `callback(command)` for every command, on a background thread."""

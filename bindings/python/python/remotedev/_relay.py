@@ -6,7 +6,7 @@ import os
 from typing import Optional, Union
 
 from . import _remotedev
-from ._base import Closing
+from ._base import Closing, native_property
 
 __all__ = ["Relay"]
 
@@ -68,18 +68,9 @@ class Relay(Closing):
             max_request_body=max_request_body,
         )
 
-    @property
-    def port(self) -> int:
-        return self._native.port
-
-    @property
-    def url(self) -> str:
-        """`ws://HOST:PORT/socketcluster/`."""
-        return self._native.url
-
-    @property
-    def closed(self) -> bool:
-        return self._native.closed
+    port: native_property[int] = native_property("The port it listens on.")
+    url: native_property[str] = native_property("`ws://HOST:PORT/socketcluster/`.")
+    closed: native_property[bool] = native_property("Whether it was closed.")
 
     def close(self) -> None:
         """Closes every socket (1001) and stops the relay. Idempotent."""

@@ -1,6 +1,7 @@
 # Stubs of the native module (checked against the runtime by mypy.stubtest).
-from typing import Any, Awaitable, Callable, Generic, List, Optional, TypeVar, Union, final
-from os import PathLike
+# Constructors take what the Python wrappers (Relay, Client, Monitor, Socket) pass on;
+# their signatures and defaults are documented there, once.
+from typing import Any, Awaitable, Callable, Final, Generic, List, Optional, TypeVar, Union, final
 
 __version__: str
 __all__ = [
@@ -21,141 +22,67 @@ _N = TypeVar("_N")
 
 @final
 class NativeRelay:
-    def __new__(
-        cls,
-        host: Optional[str] = None,
-        port: Optional[int] = None,
-        *,
-        ping_interval: Optional[float] = None,
-        ping_timeout: Optional[float] = None,
-        handshake_timeout: Optional[float] = None,
-        max_payload: Optional[int] = None,
-        max_outbound_bytes: Optional[int] = None,
-        protocol_version: Optional[str] = None,
-        subscribe_grace: Optional[float] = None,
-        pending_limit: Optional[int] = None,
-        channel_limit: Optional[int] = None,
-        worker_threads: Optional[int] = None,
-        db: Optional[str] = None,
-        db_options: Union[str, PathLike[str], None] = None,
-        max_request_body: Optional[int] = None,
-    ) -> NativeRelay: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def closed(self) -> bool: ...
+    port: Final[int]
+    url: Final[str]
+    closed: Final[bool]
+    def __new__(cls, *args: Any, **kwargs: Any) -> NativeRelay: ...
     def close(self) -> None: ...
 
-class _NativeClient(Generic[_N]):
-    # What NativeApp and NativeMonitor share (a stub-only base).
-    @property
-    def url(self) -> str: ...
-    @property
-    def id(self) -> Optional[str]: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def closed(self) -> bool: ...
-    @property
-    def last_error(self) -> Optional[str]: ...
+class _NativeConnection:
+    # What NativeApp, NativeMonitor and NativeSocket share (stub-only bases).
+    id: Final[Optional[str]]
+    state: Final[str]
+    closed: Final[bool]
+    last_error: Final[Optional[str]]
     def connect(self, timeout: float) -> str: ...
+    def close(self) -> None: ...
+
+class _NativeClient(_NativeConnection, Generic[_N]):
+    url: Final[str]
     def recv(self, timeout: Optional[float] = None) -> _N: ...
     def call_back(self, callback: Callable[[_N], Any], name: str) -> None: ...
-    def close(self) -> None: ...
     def connect_async(self, timeout: float) -> Awaitable[str]: ...
     def recv_async(self, timeout: Optional[float] = None) -> Awaitable[_N]: ...
     def close_async(self) -> Awaitable[None]: ...
 
 @final
 class CommandFields:
-    @property
-    def kind(self) -> str: ...
-    @property
-    def action(self) -> Optional[str]: ...
-    @property
-    def state(self) -> Optional[str]: ...
-    @property
-    def connection_id(self) -> Optional[str]: ...
-    @property
-    def raw(self) -> Optional[str]: ...
+    # Command::fields of the core: which fields a command type sets is its table.
+    kind: Final[str]
+    action: Final[Optional[str]]
+    state: Final[Optional[str]]
+    connection_id: Final[Optional[str]]
+    raw: Final[Optional[str]]
 
 @final
 class NativeApp(_NativeClient[CommandFields]):
-    def __new__(
-        cls,
-        url: Optional[str] = None,
-        host: Optional[str] = None,
-        port: Optional[int] = None,
-        name: Optional[str] = None,
-        instance_id: Optional[str] = None,
-        max_age: Optional[int] = None,
-        queue_limit: Optional[int] = None,
-        ack_timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        auto_reconnect: Optional[bool] = None,
-    ) -> NativeApp: ...
-    @property
-    def instance_id(self) -> str: ...
-    @property
-    def streaming(self) -> bool: ...
-    @property
-    def dropped(self) -> int: ...
+    instance_id: Final[str]
+    streaming: Final[bool]
+    dropped: Final[int]
+    def __new__(cls, *args: Any, **kwargs: Any) -> NativeApp: ...
     def init(self, state: str) -> None: ...
     def send(self, action: str, state: str) -> None: ...
     def send_state(self, lifted: str) -> None: ...
 
 @final
 class AppMessageFields:
-    @property
-    def kind(self) -> str: ...
-    @property
-    def connection_id(self) -> Optional[str]: ...
-    @property
-    def instance_id(self) -> Optional[str]: ...
-    @property
-    def name(self) -> Optional[str]: ...
-    @property
-    def payload(self) -> Optional[str]: ...
-    @property
-    def action(self) -> Optional[str]: ...
-    @property
-    def raw(self) -> str: ...
+    kind: Final[str]
+    connection_id: Final[Optional[str]]
+    instance_id: Final[Optional[str]]
+    name: Final[Optional[str]]
+    payload: Final[Optional[str]]
+    action: Final[Optional[str]]
+    raw: Final[str]
 
 @final
 class NativeMonitor(_NativeClient[Union[AppMessageFields, str]]):
-    def __new__(
-        cls,
-        url: Optional[str] = None,
-        host: Optional[str] = None,
-        port: Optional[int] = None,
-        answer_start: Optional[bool] = None,
-        ack_timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        auto_reconnect: Optional[bool] = None,
-    ) -> NativeMonitor: ...
+    def __new__(cls, *args: Any, **kwargs: Any) -> NativeMonitor: ...
     def send_to(self, connection_id: str, command: str) -> None: ...
     def broadcast(self, command: str) -> None: ...
 
 @final
-class NativeSocket:
-    def __new__(
-        cls,
-        url: str,
-        ack_timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        auto_reconnect: Optional[bool] = None,
-    ) -> NativeSocket: ...
-    @property
-    def id(self) -> Optional[str]: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def closed(self) -> bool: ...
-    @property
-    def last_error(self) -> Optional[str]: ...
-    def connect(self, timeout: float) -> str: ...
+class NativeSocket(_NativeConnection):
+    def __new__(cls, *args: Any, **kwargs: Any) -> NativeSocket: ...
     def transmit(self, event: str, data: Optional[str] = None) -> None: ...
     def invoke(self, event: str, data: Optional[str] = None) -> str: ...
     def invoke_later(self, event: str, data: Optional[str], token: str) -> None: ...
@@ -168,7 +95,6 @@ class NativeSocket:
     def wait_subscribed(self, channel: str, timeout: float) -> None: ...
     def unsubscribe(self, channel: str) -> None: ...
     def receiver(self, event: str) -> NativeStream: ...
-    def close(self) -> None: ...
 
 @final
 class NativeStream:

@@ -7,7 +7,7 @@ import typing
 from typing import Any, Callable, Dict, Optional
 
 from . import _remotedev
-from ._base import Closing, until_closed
+from ._base import Closing, Connection, until_closed
 from ._json import dumps_value, loads
 
 __all__ = ["Socket", "Subscription", "Events"]
@@ -44,7 +44,7 @@ class Subscription(Events):
         return self._channel
 
 
-class Socket(Closing):
+class Socket(Connection, Closing):
     """A SocketCluster client for any SocketCluster server (our relay, remotedev-server,
     @redux-devtools/cli). It reconnects by itself and answers both ping forms.
 
@@ -55,6 +55,8 @@ class Socket(Closing):
     `RawJSON`). Unlike `socketclusterclient`, `connect()` returns once the socket is
     open; `run_forever()` blocks until it is closed.
     """
+
+    _native: _remotedev.NativeSocket
 
     def __init__(
         self,
@@ -77,26 +79,6 @@ class Socket(Closing):
         self._onerror: Optional[Callable[[Socket, Any], Any]] = None
 
     # --- connection
-
-    @property
-    def id(self) -> Optional[str]:
-        """The socket id of the current connection."""
-        return self._native.id
-
-    @property
-    def state(self) -> str:
-        """`connecting`, `open`, `disconnected` or `closed`."""
-        return self._native.state
-
-    @property
-    def closed(self) -> bool:
-        return self._native.closed
-
-    @property
-    def last_error(self) -> Optional[str]:
-        """Why the latest connection attempt failed (the endpoint and the cause), while
-        the socket keeps retrying; None once connected."""
-        return self._native.last_error
 
     def connect(self, timeout: float = 20.0) -> str:
         """Waits until the socket is open; returns its id. When the time runs out it
