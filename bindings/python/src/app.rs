@@ -10,7 +10,7 @@ use pyo3::types::PyString;
 use remotedev::client::{AppOptions, BlockingApp, ClientError, Command};
 
 use crate::client::{impl_client, native_client, Handle};
-use crate::convert::{client_url, json_text, opt_plain_text, size, socket_options};
+use crate::convert::{json_text, opt_plain_text, size, Connection};
 use crate::errors::client_err;
 
 /// A monitor command as the core's named fields (see `remotedev::client::CommandFields`):
@@ -51,22 +51,16 @@ pub(crate) struct NativeApp {
 
 native_client!(NativeApp, CommandFields, {
     #[new]
-    #[pyo3(signature = (url=None, host=None, port=None, name=None, instance_id=None, max_age=None, queue_limit=None, ack_timeout=None, connect_timeout=None, auto_reconnect=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (connection, name=None, instance_id=None, max_age=None, queue_limit=None))]
     fn new(
         py: Python<'_>,
-        url: Option<Bound<'_, PyString>>,
-        host: Option<Bound<'_, PyString>>,
-        port: Option<i64>,
+        connection: Connection<'_>,
         name: Option<Bound<'_, PyString>>,
         instance_id: Option<Bound<'_, PyString>>,
         max_age: Option<i64>,
         queue_limit: Option<i64>,
-        ack_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        auto_reconnect: Option<bool>,
     ) -> PyResult<Self> {
-        let mut o = AppOptions::new(client_url(url.as_ref(), host.as_ref(), port)?);
+        let mut o = AppOptions::new(connection.url()?);
         if let Some(name) = opt_plain_text("name", name.as_ref())? {
             o.name = name;
         }
@@ -79,7 +73,7 @@ native_client!(NativeApp, CommandFields, {
         if let Some(n) = queue_limit {
             o.queue_limit = size("queue_limit", n)?;
         }
-        o.socket = socket_options(o.socket, ack_timeout, connect_timeout, auto_reconnect)?;
+        o.socket = connection.socket_options(o.socket)?;
         let url = o.url.clone();
         let app = py.detach(|| BlockingApp::start(o)).map_err(client_err)?;
         Ok(NativeApp {

@@ -107,44 +107,51 @@ fn escape_surrogates(s: &Bound<'_, PyString>) -> PyResult<String> {
     }
 }
 
-/// The socket settings every client takes; `None` keeps the core's default.
-pub(crate) fn socket_options(
-    mut o: SocketOptions,
-    ack_timeout: Option<f64>,
-    connect_timeout: Option<f64>,
-    auto_reconnect: Option<bool>,
-) -> PyResult<SocketOptions> {
-    if let Some(t) = opt_secs("ack_timeout", ack_timeout)? {
-        o.ack_timeout = t;
-    }
-    if let Some(t) = opt_secs("connect_timeout", connect_timeout)? {
-        o.connect_timeout = t;
-    }
-    if let Some(r) = auto_reconnect {
-        o.auto_reconnect = r;
-    }
-    Ok(o)
-}
+/// What every client is given to connect, as one tuple from Python:
+/// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect)`; `None` keeps the
+/// core's default (`host` 127.0.0.1 and `port` 8000 when there is no `url`).
+#[derive(FromPyObject)]
+pub(crate) struct Connection<'py>(
+    Option<Bound<'py, PyString>>,
+    Option<Bound<'py, PyString>>,
+    Option<i64>,
+    Option<f64>,
+    Option<f64>,
+    Option<bool>,
+);
 
-/// The relay URL of an app or monitor: `url`, or `ws://host:port/socketcluster/` from
-/// `host` and `port` (the relay's defaults when absent).
-pub(crate) fn client_url(
-    url: Option<&Bound<'_, PyString>>,
-    host: Option<&Bound<'_, PyString>>,
-    port_number: Option<i64>,
-) -> PyResult<String> {
-    match (url, host, port_number) {
-        (Some(url), None, None) => Ok(plain_text("url", url)?.into_owned()),
-        (None, host, number) => {
-            let host = opt_plain_text("host", host)?;
-            let number = number.map(|n| port("port", n)).transpose()?;
-            Ok(AppOptions::host_port(
-                host.as_deref().unwrap_or(DEFAULT_HOST),
-                number.unwrap_or(DEFAULT_PORT),
-            )
-            .url)
+impl Connection<'_> {
+    /// The relay URL: `url`, or `ws://host:port/socketcluster/`.
+    pub(crate) fn url(&self) -> PyResult<String> {
+        let Connection(url, host, port_number, ..) = self;
+        match (url, host, port_number) {
+            (Some(url), None, None) => Ok(plain_text("url", url)?.into_owned()),
+            (None, host, number) => {
+                let host = opt_plain_text("host", host.as_ref())?;
+                let number = number.map(|n| port("port", n)).transpose()?;
+                Ok(AppOptions::host_port(
+                    host.as_deref().unwrap_or(DEFAULT_HOST),
+                    number.unwrap_or(DEFAULT_PORT),
+                )
+                .url)
+            }
+            _ => Err(invalid("give either url or host/port, not both")),
         }
-        _ => Err(invalid("give either url or host/port, not both")),
+    }
+
+    /// `o` with the socket settings that were given.
+    pub(crate) fn socket_options(&self, mut o: SocketOptions) -> PyResult<SocketOptions> {
+        let Connection(.., ack_timeout, connect_timeout, auto_reconnect) = *self;
+        if let Some(t) = opt_secs("ack_timeout", ack_timeout)? {
+            o.ack_timeout = t;
+        }
+        if let Some(t) = opt_secs("connect_timeout", connect_timeout)? {
+            o.connect_timeout = t;
+        }
+        if let Some(r) = auto_reconnect {
+            o.auto_reconnect = r;
+        }
+        Ok(o)
     }
 }
 

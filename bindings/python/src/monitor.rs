@@ -12,7 +12,7 @@ use remotedev::client::{
 };
 
 use crate::client::{impl_client, native_client, Handle};
-use crate::convert::{client_url, json_text, opt_json_text, opt_plain_text, plain_text, socket_options};
+use crate::convert::{json_text, opt_json_text, opt_plain_text, plain_text, Connection};
 use crate::errors::client_err;
 
 /// A message from an app, as the core parsed it (`payload` and `action` are JSON text
@@ -70,23 +70,17 @@ pub(crate) struct NativeMonitor {
 
 native_client!(NativeMonitor, MonitorItem, {
     #[new]
-    #[pyo3(signature = (url=None, host=None, port=None, answer_start=None, ack_timeout=None, connect_timeout=None, auto_reconnect=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (connection, answer_start=None))]
     fn new(
         py: Python<'_>,
-        url: Option<Bound<'_, PyString>>,
-        host: Option<Bound<'_, PyString>>,
-        port: Option<i64>,
+        connection: Connection<'_>,
         answer_start: Option<bool>,
-        ack_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        auto_reconnect: Option<bool>,
     ) -> PyResult<Self> {
-        let mut o = MonitorOptions::new(client_url(url.as_ref(), host.as_ref(), port)?);
+        let mut o = MonitorOptions::new(connection.url()?);
         if let Some(answer) = answer_start {
             o.answer_start = answer;
         }
-        o.socket = socket_options(o.socket, ack_timeout, connect_timeout, auto_reconnect)?;
+        o.socket = connection.socket_options(o.socket)?;
         let url = o.url.clone();
         let monitor = py.detach(|| BlockingMonitor::start(o)).map_err(client_err)?;
         Ok(NativeMonitor {

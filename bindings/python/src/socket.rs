@@ -23,7 +23,7 @@ use remotedev::client::{
 };
 
 use crate::convert::{
-    lock, opt_json_text, plain_text, rt, secs, socket_options, wait, wait_connected,
+    lock, opt_json_text, plain_text, rt, secs, wait, wait_connected, Connection,
 };
 use crate::errors::{client_err, error_text};
 
@@ -104,21 +104,9 @@ impl Drop for NativeSocket {
 #[pymethods]
 impl NativeSocket {
     #[new]
-    #[pyo3(signature = (url, ack_timeout=None, connect_timeout=None, auto_reconnect=None))]
-    fn new(
-        py: Python<'_>,
-        url: Bound<'_, PyString>,
-        ack_timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        auto_reconnect: Option<bool>,
-    ) -> PyResult<Self> {
-        let o = socket_options(
-            SocketOptions::default(),
-            ack_timeout,
-            connect_timeout,
-            auto_reconnect,
-        )?;
-        let url = plain_text("url", &url)?;
+    fn new(py: Python<'_>, connection: Connection<'_>) -> PyResult<Self> {
+        let o = connection.socket_options(SocketOptions::default())?;
+        let url = connection.url()?;
         let socket = py
             .detach(|| BlockingSocket::create(&url, o))
             .map_err(client_err)?;

@@ -37,18 +37,8 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
         auto_reconnect: Optional[bool] = None,
         on_command: Optional[CommandCallback] = None,
     ) -> None:
-        self._native = _remotedev.NativeApp(
-            url,
-            host,
-            port,
-            name,
-            instance_id,
-            max_age,
-            queue_limit,
-            ack_timeout,
-            connect_timeout,
-            auto_reconnect,
-        )
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect)
+        self._native = _remotedev.NativeApp(connection, name, instance_id, max_age, queue_limit)
         if on_command is not None:
             self.on_command(on_command)
 

@@ -34,9 +34,8 @@ class _MonitorBase(Base[_Native, MonitorEvent]):
         auto_reconnect: Optional[bool] = None,
         on_message: Optional[MessageCallback] = None,
     ) -> None:
-        self._native = _remotedev.NativeMonitor(
-            url, host, port, answer_start, ack_timeout, connect_timeout, auto_reconnect
-        )
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect)
+        self._native = _remotedev.NativeMonitor(connection, answer_start)
         if on_message is not None:
             self.on_message(on_message)
 

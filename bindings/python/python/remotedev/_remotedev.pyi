@@ -67,12 +67,12 @@ class NativeApp(_NativeClient[CommandFields]):
 @final
 class AppMessageFields:
     kind: Final[str]
+    raw: Final[str]
     connection_id: Final[Optional[str]]
     instance_id: Final[Optional[str]]
     name: Final[Optional[str]]
     payload: Final[Optional[str]]
     action: Final[Optional[str]]
-    raw: Final[str]
 
 @final
 class NativeMonitor(_NativeClient[Union[AppMessageFields, str]]):

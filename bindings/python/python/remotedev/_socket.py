@@ -66,7 +66,8 @@ class Socket(Connection, Closing):
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
     ) -> None:
-        self._native = _remotedev.NativeSocket(url, ack_timeout, connect_timeout, auto_reconnect)
+        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect)
+        self._native = _remotedev.NativeSocket(connection)
         self.url = url
         self._lock = threading.Lock()
         self._channel_handlers: Dict[str, Handler] = {}
