@@ -28,7 +28,10 @@ pub(crate) trait Client: Send + Sync + 'static {
     fn connect(&self, within: Duration) -> Result<String, ClientError>;
     fn recv(&self, within: Duration) -> Recv<Self::Item>;
     fn close(&self);
-    fn connect_async(&self, within: Duration) -> impl Future<Output = Result<String, ClientError>> + Send;
+    fn connect_async(
+        &self,
+        within: Duration,
+    ) -> impl Future<Output = Result<String, ClientError>> + Send;
     fn next_async(&self) -> impl Future<Output = Option<Self::Item>> + Send;
     fn close_async(&self) -> impl Future<Output = ()> + Send;
 }

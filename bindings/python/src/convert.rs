@@ -57,14 +57,19 @@ pub(crate) fn json_text<'a>(s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>
 }
 
 /// [`json_text`] for an optional argument.
-pub(crate) fn opt_json_text<'a>(s: &'a Option<Bound<'_, PyString>>) -> PyResult<Option<Cow<'a, str>>> {
+pub(crate) fn opt_json_text<'a>(
+    s: &'a Option<Bound<'_, PyString>>,
+) -> PyResult<Option<Cow<'a, str>>> {
     s.as_ref().map(json_text).transpose()
 }
 
 /// The text of a `str` that is a name, URL or id: one with lone surrogates is refused.
 pub(crate) fn plain_text<'a>(what: &str, s: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
     s.to_cow().map_err(|e| {
-        let at = e.value(s.py()).getattr("start").and_then(|v| v.extract::<usize>());
+        let at = e
+            .value(s.py())
+            .getattr("start")
+            .and_then(|v| v.extract::<usize>());
         let at = at.map(|i| format!(" at index {i}")).unwrap_or_default();
         invalid(format!(
             "{what} is not valid Unicode text: it holds a lone surrogate{at}"
@@ -77,7 +82,8 @@ pub(crate) fn opt_plain_text(
     what: &str,
     s: Option<&Bound<'_, PyString>>,
 ) -> PyResult<Option<String>> {
-    s.map(|s| plain_text(what, s).map(Cow::into_owned)).transpose()
+    s.map(|s| plain_text(what, s).map(Cow::into_owned))
+        .transpose()
 }
 
 /// The `str` as UTF-8 with each lone surrogate written as a `\udXXX` escape. Python's
@@ -171,7 +177,9 @@ pub(crate) fn wait<T: Send>(
     let within = opt_secs("timeout", timeout)?;
     let deadline = within.map(|w| Instant::now() + w);
     loop {
-        let slice = deadline.map_or(SLICE, |d| SLICE.min(d.saturating_duration_since(Instant::now())));
+        let slice = deadline.map_or(SLICE, |d| {
+            SLICE.min(d.saturating_duration_since(Instant::now()))
+        });
         match py.detach(|| recv(slice)) {
             Recv::Message(item) => return Ok(item),
             Recv::Closed => return Err(closed()),
@@ -203,12 +211,16 @@ pub(crate) fn wait_connected(
         match py.detach(|| connect(slice)) {
             Ok(id) => return Ok(id),
             Err(ClientError::Timeout(_)) if slice == left => return Err(timed_out(total)),
-            Err(e @ (ClientError::Timeout(_) | ClientError::Connect { .. } | ClientError::Handshake { .. }))
-                if slice == left || is_closed() =>
-            {
-                return Err(client_err(e))
-            }
-            Err(ClientError::Timeout(_) | ClientError::Connect { .. } | ClientError::Handshake { .. }) => {}
+            Err(
+                e @ (ClientError::Timeout(_)
+                | ClientError::Connect { .. }
+                | ClientError::Handshake { .. }),
+            ) if slice == left || is_closed() => return Err(client_err(e)),
+            Err(
+                ClientError::Timeout(_)
+                | ClientError::Connect { .. }
+                | ClientError::Handshake { .. },
+            ) => {}
             Err(e) => return Err(client_err(e)),
         }
         py.check_signals()?;
@@ -222,7 +234,9 @@ pub(crate) async fn next_within<T>(
     next: impl std::future::Future<Output = Option<T>>,
 ) -> PyResult<T> {
     let got = match within {
-        Some(w) => tokio::time::timeout(w, next).await.map_err(|_| timed_out(w))?,
+        Some(w) => tokio::time::timeout(w, next)
+            .await
+            .map_err(|_| timed_out(w))?,
         None => next.await,
     };
     got.ok_or_else(closed)

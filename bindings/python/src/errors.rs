@@ -36,9 +36,7 @@ pub(crate) fn option_err(e: InvalidOption) -> PyErr {
 /// The exception class for a client error.
 fn client_class(e: &ClientError) -> &'static str {
     match e {
-        ClientError::InvalidUrl { .. } | ClientError::InvalidArgument(_) => {
-            "InvalidArgumentError"
-        }
+        ClientError::InvalidUrl { .. } | ClientError::InvalidArgument(_) => "InvalidArgumentError",
         ClientError::InvalidOption(_) => "InvalidOptionError",
         ClientError::InvalidJson(_) => "JSONError",
         ClientError::Timeout(_) => "TimeoutError",

@@ -82,7 +82,9 @@ native_client!(NativeMonitor, MonitorItem, {
         }
         o.socket = connection.socket_options(o.socket)?;
         let url = o.url.clone();
-        let monitor = py.detach(|| BlockingMonitor::start(o)).map_err(client_err)?;
+        let monitor = py
+            .detach(|| BlockingMonitor::start(o))
+            .map_err(client_err)?;
         Ok(NativeMonitor {
             handle: Handle::new(monitor),
             url,
@@ -95,7 +97,11 @@ native_client!(NativeMonitor, MonitorItem, {
     }
 
     /// Sends `command` (JSON text) to the app connection `connection_id` only.
-    fn send_to(&self, connection_id: Bound<'_, PyString>, command: Bound<'_, PyString>) -> PyResult<()> {
+    fn send_to(
+        &self,
+        connection_id: Bound<'_, PyString>,
+        command: Bound<'_, PyString>,
+    ) -> PyResult<()> {
         let id = plain_text("connection_id", &connection_id)?;
         let command = json_text(&command)?;
         self.handle.get().send_to(&id, &command).map_err(client_err)
@@ -103,7 +109,10 @@ native_client!(NativeMonitor, MonitorItem, {
 
     /// Sends `command` (JSON text) to every app.
     fn broadcast(&self, command: Bound<'_, PyString>) -> PyResult<()> {
-        self.handle.get().broadcast(&json_text(&command)?).map_err(client_err)
+        self.handle
+            .get()
+            .broadcast(&json_text(&command)?)
+            .map_err(client_err)
     }
 });
 

@@ -68,23 +68,42 @@ impl NativeRelay {
         max_request_body: Option<i64>,
     ) -> PyResult<Self> {
         let mut o = RelayOptions::default();
-        set!(o.host, host.as_ref(), |h| plain_text("host", h).map(|h| h.into_owned()));
+        set!(o.host, host.as_ref(), |h| plain_text("host", h)
+            .map(|h| h.into_owned()));
         set!(o.port, port, |n| self::port("port", n));
         set!(o.ping_interval, ping_interval, |v| secs("ping_interval", v));
         set!(o.ping_timeout, ping_timeout, |v| secs("ping_timeout", v));
-        set!(o.handshake_timeout, handshake_timeout, |v| secs("handshake_timeout", v));
-        set!(o.subscribe_grace, subscribe_grace, |v| secs("subscribe_grace", v));
+        set!(o.handshake_timeout, handshake_timeout, |v| secs(
+            "handshake_timeout",
+            v
+        ));
+        set!(o.subscribe_grace, subscribe_grace, |v| secs(
+            "subscribe_grace",
+            v
+        ));
         set!(o.max_payload, max_payload, |n| size("max_payload", n));
-        set!(o.outbound_limit, max_outbound_bytes, |n| size("outbound_limit", n));
+        set!(o.outbound_limit, max_outbound_bytes, |n| size(
+            "outbound_limit",
+            n
+        ));
         set!(o.pending_limit, pending_limit, |n| size("pending_limit", n));
         set!(o.channel_limit, channel_limit, |n| size("channel_limit", n));
-        set!(o.max_request_body, max_request_body, |n| size("max_request_body", n));
+        set!(o.max_request_body, max_request_body, |n| size(
+            "max_request_body",
+            n
+        ));
         if let Some(n) = worker_threads {
             o.worker_threads = Some(size("worker_threads", n)?);
         }
-        set!(o.protocol_version, protocol_version.as_ref(), |v: &Bound<'_, PyString>| {
-            plain_text("protocol_version", v)?.parse::<ProtocolVersion>().map_err(invalid)
-        });
+        set!(
+            o.protocol_version,
+            protocol_version.as_ref(),
+            |v: &Bound<'_, PyString>| {
+                plain_text("protocol_version", v)?
+                    .parse::<ProtocolVersion>()
+                    .map_err(invalid)
+            }
+        );
         o.store = store(db.as_ref(), db_options)?;
         let relay = py.detach(|| BlockingRelay::start(o)).map_err(relay_err)?;
         Ok(NativeRelay {

@@ -18,13 +18,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use remotedev::client::{
-    BlockingEvents, BlockingSocket, BlockingSubscription, ClientError, ConnectionState, Pump,
-    Recv, SocketEvent, SocketOptions,
+    BlockingEvents, BlockingSocket, BlockingSubscription, ClientError, ConnectionState, Pump, Recv,
+    SocketEvent, SocketOptions,
 };
 
-use crate::convert::{
-    lock, opt_json_text, plain_text, rt, secs, wait, wait_connected, Connection,
-};
+use crate::convert::{lock, opt_json_text, plain_text, rt, secs, wait, wait_connected, Connection};
 use crate::errors::{client_err, error_text};
 
 /// What Python's dispatcher receives: `(kind, key, data)` with kind `connect` (key: the
@@ -42,7 +40,10 @@ macro_rules! forward {
         let (tx, name, mut stream) = ($tx, $name, $stream);
         rt().spawn(async move {
             while let Some(d) = stream.next().await {
-                if tx.send(($kind, name.clone(), Some(d.get().to_owned()))).is_err() {
+                if tx
+                    .send(($kind, name.clone(), Some(d.get().to_owned())))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -67,7 +68,9 @@ pub(crate) struct NativeSocket {
 impl NativeSocket {
     /// A sender for a new task, or `ClosedError` once the socket is closed.
     fn sender(&self) -> PyResult<Sender<Note>> {
-        lock(&self.notes).clone().ok_or_else(|| client_err(ClientError::Closed))
+        lock(&self.notes)
+            .clone()
+            .ok_or_else(|| client_err(ClientError::Closed))
     }
 }
 
@@ -152,10 +155,16 @@ impl NativeSocket {
 
     /// Transmits an event (`data`: JSON text; None sends no data).
     #[pyo3(signature = (event, data=None))]
-    fn transmit(&self, event: Bound<'_, PyString>, data: Option<Bound<'_, PyString>>) -> PyResult<()> {
+    fn transmit(
+        &self,
+        event: Bound<'_, PyString>,
+        data: Option<Bound<'_, PyString>>,
+    ) -> PyResult<()> {
         let event = plain_text("event", &event)?;
         let data = opt_json_text(&data)?;
-        self.socket.transmit(&event, data.as_deref()).map_err(client_err)
+        self.socket
+            .transmit(&event, data.as_deref())
+            .map_err(client_err)
     }
 
     /// Invokes and waits (without the GIL, Ctrl-C interrupts) for the answer's JSON.
@@ -204,7 +213,11 @@ impl NativeSocket {
         if !lock(&self.watched_channels).insert(channel.clone()) {
             return Ok(());
         }
-        let sub = self.socket.socket().subscribe(&channel).map_err(client_err)?;
+        let sub = self
+            .socket
+            .socket()
+            .subscribe(&channel)
+            .map_err(client_err)?;
         forward!(self.sender()?, "channel", channel, sub);
         Ok(())
     }
@@ -264,15 +277,16 @@ impl NativeSocket {
                 }
                 tokio::select! {
                     changed = states.changed() => if changed.is_err() { return },
-                    e = events.recv() => match e {
-                        Ok(SocketEvent::Error(msg)) => {
-                            if tx.send(("error", msg, None)).is_err() {
-                                return;
-                            }
+                    e = events.recv() => {
+                        let note = match e {
+                            Ok(SocketEvent::Error(msg)) => ("error", msg, None),
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                            _ => continue,
+                        };
+                        if tx.send(note).is_err() {
+                            return;
                         }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                        _ => {}
-                    },
+                    }
                 }
             }
         });
@@ -319,10 +333,16 @@ impl NativeSocket {
         Ok(NativeStream::new(Stream::Channel(sub)))
     }
 
-    fn wait_subscribed(&self, py: Python<'_>, channel: Bound<'_, PyString>, timeout: f64) -> PyResult<()> {
+    fn wait_subscribed(
+        &self,
+        py: Python<'_>,
+        channel: Bound<'_, PyString>,
+        timeout: f64,
+    ) -> PyResult<()> {
         let within = secs("timeout", timeout)?;
         let (s, channel) = (&*self.socket, plain_text("channel", &channel)?);
-        py.detach(|| s.wait_subscribed(&channel, within)).map_err(client_err)
+        py.detach(|| s.wait_subscribed(&channel, within))
+            .map_err(client_err)
     }
 
     fn unsubscribe(&self, channel: Bound<'_, PyString>) -> PyResult<()> {
@@ -334,7 +354,9 @@ impl NativeSocket {
     /// The data of server events named `event`, to pull.
     fn receiver(&self, event: Bound<'_, PyString>) -> PyResult<NativeStream> {
         let event = plain_text("event", &event)?;
-        Ok(NativeStream::new(Stream::Events(self.socket.receiver(&event))))
+        Ok(NativeStream::new(Stream::Events(
+            self.socket.receiver(&event),
+        )))
     }
 
     /// Closes with 1000 (no reconnect); the dispatcher ends after the last note.
