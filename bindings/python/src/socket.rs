@@ -31,6 +31,12 @@ use crate::errors::{client_err, error_text};
 /// answer's JSON or the error's text).
 type Note = (&'static str, String, Option<String>);
 
+/// The name of a socket's callback thread.
+const DISPATCH_THREAD: &str = "remotedev-socket";
+
+/// How long `close` lets the dispatcher deliver what is left.
+const DRAIN_WITHIN: Duration = Duration::from_secs(2);
+
 /// How long a `subscribeack` waits for the server's answer.
 const SUBSCRIBE_ACK_WITHIN: Duration = Duration::from_secs(10);
 
@@ -59,7 +65,8 @@ pub(crate) struct NativeSocket {
     notes: Arc<Mutex<Option<Sender<Note>>>>,
     /// The pump's end of the notes, until the pump starts.
     inbox: Mutex<Option<Receiver<Note>>>,
-    pump: Mutex<Option<Pump>>,
+    /// The dispatcher and its end signal, once started.
+    pump: Mutex<Option<(Pump, Receiver<()>)>>,
     watched_channels: Mutex<HashSet<String>>,
     watched_events: Mutex<HashSet<String>>,
     listening: AtomicBool,
@@ -98,7 +105,7 @@ impl NativeSocket {
 impl Drop for NativeSocket {
     /// The pump's thread may be waiting for the GIL, which the dropping thread holds.
     fn drop(&mut self) {
-        if let Some(pump) = lock(&self.pump).take() {
+        if let Some((pump, _)) = lock(&self.pump).take() {
             std::thread::spawn(move || pump.stop());
         }
     }
@@ -300,8 +307,9 @@ impl NativeSocket {
             return Ok(());
         };
         let (socket, notes) = (self.socket.clone(), self.notes.clone());
+        let (done_tx, done_rx) = mpsc::channel();
         let pump = Pump::start(
-            "remotedev-socket",
+            DISPATCH_THREAD,
             move |w| match rx.recv_timeout(w) {
                 Ok(note) => Recv::Message(note),
                 Err(RecvTimeoutError::Timeout) => {
@@ -319,10 +327,12 @@ impl NativeSocket {
                     }
                 })
             },
-            || {},
+            move || {
+                let _ = done_tx.send(());
+            },
         )
         .map_err(|e| client_err(ClientError::Io(Arc::new(e))))?;
-        *lock(&self.pump) = Some(pump);
+        *lock(&self.pump) = Some((pump, done_rx));
         Ok(())
     }
 
@@ -359,11 +369,22 @@ impl NativeSocket {
         )))
     }
 
-    /// Closes with 1000 (no reconnect); the dispatcher ends after the last note.
+    /// Closes with 1000 (no reconnect). The dispatcher delivers the notes that are
+    /// left (e.g. the `disconnect`) for up to [`DRAIN_WITHIN`], then stops; called
+    /// from a callback, it does not wait for itself.
     fn close(&self, py: Python<'_>) {
         let s = &*self.socket;
-        py.detach(|| s.close());
-        lock(&self.notes).take();
+        let pump = lock(&self.pump).take();
+        py.detach(|| {
+            s.close();
+            lock(&self.notes).take();
+            if let Some((pump, done)) = pump {
+                if std::thread::current().name() != Some(DISPATCH_THREAD) {
+                    let _ = done.recv_timeout(DRAIN_WITHIN);
+                }
+                pump.stop();
+            }
+        });
     }
 }
 

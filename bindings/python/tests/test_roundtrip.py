@@ -236,7 +236,11 @@ def test_python_dash_m_remotedev_stops_cleanly_on_ctrl_c() -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(),
     )
     assert p.stdout is not None and p.stderr is not None
-    assert p.stdout.readline().startswith("remotedev relay listening on ")
+    line = p.stdout.readline()
+    assert line.startswith("remotedev relay listening on "), line
+    with remotedev.Client(line.split()[-1]) as app:
+        app.connect(5)  # serving (the handler is installed right after that line)
+    time.sleep(0.2)
     p.send_signal(signal.SIGINT)
     assert p.wait(10) == 0
     assert "KeyboardInterrupt" not in p.stderr.read()

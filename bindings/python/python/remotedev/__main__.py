@@ -16,9 +16,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Runs the relay until Ctrl-C or SIGTERM; returns the exit status (0 after a clean
     shutdown, 1 when the relay cannot start, 2 for unusable arguments)."""
     args = sys.argv[1:] if argv is None else argv
-    # The core handles Ctrl-C itself (and closes every socket with 1001); Python's
-    # handler would raise KeyboardInterrupt once it returns.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The core handles Ctrl-C itself (and closes every socket with 1001), as the binary
+    # does; Python's handler would only raise KeyboardInterrupt once it returns.
+    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         return _remotedev.cli_main([PROGRAM, *args])
     finally:

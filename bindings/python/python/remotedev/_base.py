@@ -4,8 +4,10 @@ pump), and closing as a context manager. `N` is the native item, `T` the typed o
 
 from __future__ import annotations
 
+import atexit
 from types import TracebackType
 import typing
+import weakref
 from typing import TYPE_CHECKING, Any, Callable, Optional, Type
 
 from ._errors import ClosedError
@@ -17,6 +19,21 @@ T = typing.TypeVar("T")
 N = typing.TypeVar("N")
 Self = typing.TypeVar("Self", bound="Closing")
 AsyncSelf = typing.TypeVar("AsyncSelf", bound="AsyncPulling[Any, Any]")
+
+
+_WITH_CALLBACKS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def close_at_exit(obj: Any) -> None:
+    """Closes `obj._native` when the interpreter exits, so that no callback thread asks
+    for the GIL while Python shuts down."""
+    _WITH_CALLBACKS.add(obj)
+
+
+@atexit.register
+def _close_with_callbacks() -> None:
+    for obj in list(_WITH_CALLBACKS):
+        obj._native.close()
 
 
 def until_closed(recv: Callable[[], T]) -> typing.Iterator[T]:
@@ -92,6 +109,7 @@ class Base(Connection, typing.Generic[N, T]):
         pump); an exception of the callback is printed and the next item follows.
         Raises `RuntimeError` if a callback was already set."""
         self._native.call_back(lambda native: callback(self._item(native)), thread_name)
+        close_at_exit(self)
 
 
 class Pulling(Base[N, T], Closing):

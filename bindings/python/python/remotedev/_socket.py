@@ -7,7 +7,7 @@ import typing
 from typing import Any, Callable, Dict, Optional
 
 from . import _remotedev
-from ._base import Closing, Connection, until_closed
+from ._base import Closing, Connection, close_at_exit, until_closed
 from ._json import dumps_value, loads
 
 __all__ = ["Socket", "Subscription", "Events"]
@@ -194,6 +194,7 @@ class Socket(Connection, Closing):
                 return
             self._dispatching = True
         self._native.start_dispatch(self._deliver)
+        close_at_exit(self)
 
     def _deliver(self, kind: str, key: str, data: Optional[str]) -> None:
         if kind in ("channel", "event"):
