@@ -88,7 +88,9 @@ class Connection:
     id: native_property[Optional[str]] = native_property(
         "The socket id of the current connection (None while not connected)."
     )
-    state: native_property[str] = native_property("`connecting`, `open`, `disconnected` or `closed`.")
+    state: native_property[str] = native_property(
+        "`connecting`, `open`, `disconnected` or `closed`."
+    )
     closed: native_property[bool] = native_property("Whether it is closed for good.")
     last_error: native_property[Optional[str]] = native_property(
         "Why the latest connection attempt failed (the endpoint and the cause, e.g. "

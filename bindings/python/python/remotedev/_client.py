@@ -74,8 +74,9 @@ class Client(_ClientBase, Pulling[_remotedev.CommandFields, Command]):
 
     Commands from monitors arrive typed: `recv()`, iteration, or `on_command`.
     Give `url` or `host`/`port` (default 127.0.0.1:8000). Values are any
-    JSON-serialisable Python value (NaN and ±Infinity go as `null`, as
-    `JSON.stringify` writes them) or a `str` of JSON text (`JSONError` if it is not).
+    JSON-serialisable Python value or a `str` of JSON text (`JSONError` if it is not).
+    They go as `JSON.stringify` writes them: NaN and ±Infinity as `null`, a lone
+    surrogate in a string (`"cut\\ud83d"`) as its `\\ud83d` escape.
     """
 
     def init(self, state: Any) -> None:

@@ -50,10 +50,13 @@ class Socket(Connection, Closing):
 
     Method names follow the PyPI `socketclusterclient` so the seed doc's Python steps
     port line by line (`emit`, `emitack`, `subscribe`, `onchannel`, `on`,
-    `setBasicListener`); callbacks run on one background thread per socket. Data is
-    any JSON-serialisable value (a `str` is a JSON string; wrap ready JSON text in
-    `RawJSON`). Unlike `socketclusterclient`, `connect()` returns once the socket is
-    open; `run_forever()` blocks until it is closed.
+    `setBasicListener`); callbacks run on one background thread per socket (the
+    core's pump). Data is any JSON-serialisable value (a `str` is a JSON string; wrap
+    ready JSON text in `RawJSON`), written as `JSON.stringify` writes it: NaN and
+    ±Infinity as `null`, lone surrogates as `\\udXXX` escapes. Event and channel names
+    holding a lone surrogate raise `InvalidArgumentError`. Unlike
+    `socketclusterclient`, `connect()` returns once the socket is open;
+    `run_forever()` blocks until it is closed.
     """
 
     _native: _remotedev.NativeSocket
