@@ -73,7 +73,7 @@ def main() -> None:
     size = len(json.dumps(state, separators=(",", ":")))
     print(f"{args.count} sends, state {size} bytes of JSON, one relay (ours), one monitor")
     action = {"type": "INCREMENT"}
-    with remotedev.Relay(port=0) as relay:
+    with remotedev.Relay(port=0, db=":memory:") as relay:
         clients = []
 
         def ours() -> Callable[[int], None]:

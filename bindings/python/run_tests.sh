@@ -25,6 +25,10 @@ echo "[python] pip install ./bindings/python" >&2
 # Cargo's target dir stays bindings/python/target, so rebuilds are incremental.
 "$PY" -m pip install --quiet --disable-pip-version-check "$HERE"
 
+echo "[python] cargo build --bin remotedev (python -m remotedev --help must list its flags)" >&2
+(cd "$REPO" && cargo build --quiet --bin remotedev)
+export REMOTEDEV_BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/remotedev"
+
 echo "[python] npm packages of the interop suite (real socketcluster-client)" >&2
 INTEROP_PYTHON="$PY" bash "$REPO/tests/interop/setup.sh"
 

@@ -2,7 +2,7 @@
 
 import remotedev
 
-with remotedev.Relay(port=0) as relay, remotedev.Client(relay.url, name="Counter") as app:
+with remotedev.Relay(port=0, db=":memory:") as relay, remotedev.Client(relay.url, name="Counter") as app:
     app.connect(timeout=5)
     state = {"count": 0}
     app.init(state)

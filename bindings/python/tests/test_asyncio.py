@@ -75,8 +75,10 @@ def test_async_cancellation_and_errors(relay: remotedev.Relay) -> None:
         with pytest.raises(remotedev.ClosedError):
             await app.recv(1)
         unreachable = remotedev.AsyncMonitor(port=1)
-        with pytest.raises(remotedev.TimeoutError):
+        # the cause, not a bare timeout: the endpoint and "Connection refused"
+        with pytest.raises(remotedev.ConnectionError, match="ws://127.0.0.1:1/socketcluster/.*refused"):
             await unreachable.connect(0.2)
+        assert unreachable.last_error is not None and "refused" in unreachable.last_error
         await unreachable.close()
 
     asyncio.run(main())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import time
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,8 @@ def test_hierarchy() -> None:
     assert issubclass(remotedev.ConnectionError, ConnectionError)
     assert issubclass(remotedev.TimeoutError, TimeoutError)
     assert issubclass(remotedev.InvalidArgumentError, ValueError)
+    for cls in (remotedev.InvalidOptionError, remotedev.JSONError):
+        assert issubclass(cls, remotedev.InvalidArgumentError) and issubclass(cls, ValueError)
 
 
 @pytest.mark.parametrize(
@@ -31,7 +35,7 @@ def test_hierarchy() -> None:
         ({"url": "not a url"}, "invalid URL"),
         ({"url": "ws://127.0.0.1:1/socketcluster/", "port": 1}, "either url or host/port"),
         ({"url": "ws://127.0.0.1:1/socketcluster/", "max_age": 0}, "max_age"),
-        ({"url": "ws://127.0.0.1:1/socketcluster/", "instance_id": ""}, "instance_id"),
+        ({"url": "ws://127.0.0.1:1/socketcluster/", "name": "cut\ud83d"}, "name is not valid Unicode"),
         ({"url": "ws://127.0.0.1:1/socketcluster/", "ack_timeout": -1.0}, "ack_timeout"),
     ],
 )
@@ -43,7 +47,7 @@ def test_client_bad_arguments(kwargs: dict, message: str) -> None:
 def test_client_type_errors() -> None:
     with pytest.raises(TypeError):
         remotedev.Client(url=123)  # type: ignore[arg-type]
-    with pytest.raises(OverflowError):
+    with pytest.raises(remotedev.InvalidOptionError, match="must be a port from 0 to 65535, got 70000"):
         remotedev.Client(port=70000)
 
 
@@ -66,38 +70,112 @@ def test_bad_payloads(relay: remotedev.Relay) -> None:
 def test_relay_bad_arguments() -> None:
     with pytest.raises(remotedev.InvalidArgumentError, match="protocol version"):
         remotedev.Relay(port=0, protocol_version="3")
-    with pytest.raises(remotedev.InvalidArgumentError, match="ping_interval"):
-        remotedev.Relay(port=0, ping_interval=0)
-    with pytest.raises(remotedev.InvalidArgumentError, match="worker_threads"):
-        remotedev.Relay(port=0, worker_threads=0)
     with pytest.raises(remotedev.ConnectionError, match="cannot listen"):
         remotedev.Relay(host="203.0.113.1", port=0)  # not an address of this machine
+    with pytest.raises(remotedev.InvalidArgumentError, match="either db or db_options"):
+        remotedev.Relay(port=0, db=":memory:", db_options="knex.json")
 
 
-def test_connect_timeout_when_nobody_listens() -> None:
+# The core's words, as `cargo test` sees them (src/options.rs, RelayOptions::validate).
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: remotedev.Relay(port=0, ping_interval=0),
+         "invalid option ping_interval: must be greater than 0 ms"),
+        (lambda: remotedev.Relay(port=0, ping_interval=30, ping_timeout=20),
+         "invalid option ping_interval: must be less than ping_timeout (20000 ms), got 30000 ms"),
+        (lambda: remotedev.Relay(port=0, max_payload=-1),
+         "invalid option max_payload: must not be negative, got -1"),
+        (lambda: remotedev.Relay(port=0, max_outbound_bytes=0),
+         "invalid option outbound_limit: must be greater than 0"),
+        (lambda: remotedev.Relay(port=0, worker_threads=0),
+         "invalid option worker_threads: must be greater than 0"),
+        (lambda: remotedev.Relay(port=0, max_request_body=0),
+         "invalid option max_request_body: must be greater than 0"),
+        (lambda: remotedev.Relay(port=70000),
+         "invalid option port: must be a port from 0 to 65535, got 70000"),
+        (lambda: remotedev.Client(port=1, ack_timeout=float("nan")),
+         "invalid option ack_timeout: must be a finite number of seconds >= 0, got NaN"),
+        (lambda: remotedev.Client(port=1, connect_timeout=0),
+         "invalid option connect_timeout: must be greater than 0 ms"),
+        (lambda: remotedev.Client(port=1, max_age=0),
+         "invalid option max_age: must be greater than 0"),
+        (lambda: remotedev.Client(port=1, queue_limit=-5),
+         "invalid option queue_limit: must not be negative, got -5"),
+        (lambda: remotedev.Monitor(port=1, ack_timeout=-1.0),
+         "invalid option ack_timeout: must be a finite number of seconds >= 0, got -1"),
+        (lambda: remotedev.Socket("ws://127.0.0.1:1/socketcluster/", ack_timeout=float("inf")),
+         "invalid option ack_timeout: must be a finite number of seconds >= 0, got inf"),
+        (lambda: remotedev.set_log_level(9),
+         "invalid option log_level: must be 0 (silent) to 5 (trace), got 9"),
+    ],
+)
+def test_invalid_options_raise_the_cores_text(make: Any, message: str) -> None:
+    with pytest.raises(remotedev.InvalidOptionError) as e:
+        make()
+    assert str(e.value) == message
+    assert isinstance(e.value, ValueError)
+
+
+def _dead_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with remotedev.Client(port=port) as app:
+        return int(s.getsockname()[1])
+
+
+def test_connect_to_a_dead_port_names_the_endpoint_and_the_cause() -> None:
+    url = f"ws://127.0.0.1:{_dead_port()}/socketcluster/"
+    for make in (remotedev.Client, remotedev.Monitor, remotedev.Socket):
+        with make(url) as client:
+            deadline = time.monotonic() + 2
+            while client.last_error is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            # meanwhile, while it keeps retrying in the background
+            assert client.last_error is not None and url in client.last_error
+            assert "refused" in client.last_error.lower(), client.last_error
+            started = time.monotonic()
+            with pytest.raises(remotedev.ConnectionError) as e:
+                client.connect(timeout=2)
+            assert time.monotonic() - started < 2.5
+            assert url in str(e.value) and "refused" in str(e.value).lower(), str(e.value)
+            assert isinstance(e.value, ConnectionError)  # the built-in too
+
+
+def test_connect_times_out_when_the_server_never_answers() -> None:
+    with socket.socket() as server:  # accepts TCP, never answers the upgrade
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        app = remotedev.Client(port=server.getsockname()[1])
         with pytest.raises(remotedev.TimeoutError, match="timed out after 300 ms"):
             app.connect(0.3)
-    with remotedev.Monitor(port=port) as monitor:
-        with pytest.raises(remotedev.TimeoutError):
-            monitor.connect(0.3)
+        assert app.last_error is None
+        app.close()
 
 
-def test_closed_errors(relay: remotedev.Relay) -> None:
+def test_receiving_on_closed_handles_raises_closed_at_once(relay: remotedev.Relay) -> None:
     app = remotedev.Client(relay.url)
     app.connect(5)
     app.close()
-    with pytest.raises(remotedev.ClosedError, match="closed"):
-        app.recv(0.5)
+    monitor = remotedev.Monitor(relay.url)
+    monitor.connect(5)
+    monitor.close()
+    sock = remotedev.Socket(relay.url)
+    sock.connect(5)
+    sub, events = sock.channel("news"), sock.events("ping")
+    kept = sock.channel("kept")
+    sock.unsubscribe("news")
+    started = time.monotonic()
+    with pytest.raises(remotedev.ClosedError):
+        sub.recv(5)  # unsubscribed: ended
+    sock.close()
+    for recv in (app.recv, monitor.recv, kept.recv, events.recv):
+        with pytest.raises(remotedev.ClosedError, match="closed"):
+            while True:  # what arrived before the close comes first, then the end
+                recv(5)
+    assert time.monotonic() - started < 1.0  # never a 5 s timeout
     with pytest.raises(remotedev.ClosedError):
         app.connect(0.5)
-    monitor = remotedev.Monitor(relay.url)
-    monitor.close()
-    with pytest.raises(remotedev.ClosedError):
-        monitor.recv(0.5)
+    assert [app.state, monitor.state, sock.state] == ["closed"] * 3
 
 
 def test_monitor_and_socket_bad_arguments(relay: remotedev.Relay) -> None:

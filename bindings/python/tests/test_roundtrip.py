@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 import remotedev
-from conftest import python_env, recv_until
+from conftest import REPO, python_env, recv_until
 
 
 def test_relay_properties_and_close() -> None:
@@ -198,7 +203,8 @@ def test_ctrl_c_interrupts_a_blocking_recv(relay: remotedev.Relay) -> None:
 
 def test_python_dash_m_remotedev_runs_the_relay() -> None:
     p = subprocess.Popen(
-        [sys.executable, "-m", "remotedev", "--port=0", "--logLevel", "0", "--pingInterval", "5000"],
+        [sys.executable, "-m", "remotedev", "--port=0", "--logLevel", "0", "--pingInterval", "5000",
+         "--db", ":memory:", "--maxRequestBody", "1mb"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -224,9 +230,83 @@ def test_python_dash_m_remotedev_runs_the_relay() -> None:
     p.stderr.close()
 
 
+def test_python_dash_m_remotedev_stops_cleanly_on_ctrl_c() -> None:
+    p = subprocess.Popen(
+        [sys.executable, "-m", "remotedev", "--port", "0", "--db", ":memory:", "--logLevel", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=python_env(),
+    )
+    assert p.stdout is not None and p.stderr is not None
+    line = p.stdout.readline()
+    assert line.startswith("remotedev relay listening on "), line
+    with remotedev.Client(line.split()[-1]) as app:
+        app.connect(5)  # serving (the handler is installed right after that line)
+    time.sleep(0.2)
+    p.send_signal(signal.SIGINT)
+    assert p.wait(10) == 0
+    assert "KeyboardInterrupt" not in p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+
+
 def test_cli_rejects_bad_flags() -> None:
     r = subprocess.run(
         [sys.executable, "-m", "remotedev", "--logLevel", "7"],
         capture_output=True, text=True, timeout=30, env=python_env(),
     )
     assert r.returncode == 2 and "logLevel" in r.stderr
+
+
+def _flags(help_text: str) -> set:
+    return set(re.findall(r"--[A-Za-z][A-Za-z-]*", help_text))
+
+
+def test_python_dash_m_remotedev_has_every_flag_of_the_binary() -> None:
+    binary = os.environ.get("REMOTEDEV_BIN") or str(REPO / "target" / "debug" / "remotedev")
+    if not os.path.exists(binary):
+        pytest.fail(f"{binary} is missing: run `cargo build --bin remotedev` in {REPO}")
+    ours = subprocess.run(
+        [sys.executable, "-m", "remotedev", "--help"],
+        capture_output=True, text=True, timeout=30, env=python_env(),
+    )
+    theirs = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
+    assert ours.returncode == 0 == theirs.returncode, ours.stderr
+    assert "python -m remotedev" in ours.stdout
+    flags = _flags(theirs.stdout)
+    assert {"--db", "--dbOptions", "--maxRequestBody", "--hostname", "--port"} <= flags
+    assert _flags(ours.stdout) == flags
+
+
+def _post(url: str, body: bytes) -> int:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as e:
+        e.close()
+        return int(e.code)
+
+
+def test_relay_report_store_and_request_body_options(tmp_path: Path) -> None:
+    db = tmp_path / "reports.sqlite3"
+    with remotedev.Relay(port=0, db=db, max_request_body=2048) as relay:
+        http = f"http://127.0.0.1:{relay.port}/"
+        assert _post(http, json.dumps({"type": "STATE", "payload": "{}"}).encode()) == 200
+        assert _post(http, b"{" + b" " * 4096 + b"}") == 413
+    assert db.is_file()
+    knex = tmp_path / "knex.json"
+    other = tmp_path / "other.sqlite3"
+    knex.write_text(json.dumps({"client": "sqlite3", "connection": {"filename": str(other)}}))
+    with remotedev.Relay(port=0, db_options=knex, handshake_timeout=5, pending_limit=10, channel_limit=10):
+        pass
+    assert other.is_file()
+    knex.write_text(json.dumps({"client": "pg"}))
+    with pytest.raises(remotedev.InvalidArgumentError, match='client "pg" is not supported'):
+        remotedev.Relay(port=0, db_options=knex)
+    with remotedev.Relay(port=0, db=":memory:") as relay:
+        assert relay.port > 0
+
+
+def test_relay_defaults_to_the_cores_port_8000() -> None:
+    # without binding 8000 (it may be busy): the failure names the default port
+    with pytest.raises(remotedev.ConnectionError, match="203.0.113.1:8000"):
+        remotedev.Relay(host="203.0.113.1", db=":memory:")

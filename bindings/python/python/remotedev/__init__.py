@@ -4,6 +4,7 @@
 - `Client` / `AsyncClient`: an app instrumented for Redux DevTools.
 - `Monitor` / `AsyncMonitor`: what the Redux DevTools app does.
 - `Socket`: a generic SocketCluster client.
+- `set_log_level(n)`: the core's log level (0 silent … 3 info, 4 debug, 5 trace).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from ._errors import (
     ConnectionError,
     Error,
     InvalidArgumentError,
+    InvalidOptionError,
+    JSONError,
     ProtocolError,
     QueueFullError,
     TimeoutError,
@@ -38,7 +41,7 @@ from ._messages import (
 )
 from ._monitor import AsyncMonitor, Monitor
 from ._relay import Relay
-from ._remotedev import __version__
+from ._remotedev import __version__, set_log_level
 from ._socket import Events, Socket, Subscription
 
 __all__ = [
@@ -51,6 +54,8 @@ __all__ = [
     "Subscription",
     "Events",
     "RawJSON",
+    "set_log_level",
+    # messages
     "Command",
     "Start",
     "Stop",
@@ -65,6 +70,7 @@ __all__ = [
     "AppMessage",
     "Report",
     "MonitorEvent",
+    # exceptions (see _errors for the tree)
     "Error",
     "ConnectionError",
     "ClosedError",
@@ -73,5 +79,7 @@ __all__ = [
     "TimeoutError",
     "ProtocolError",
     "InvalidArgumentError",
+    "InvalidOptionError",
+    "JSONError",
     "__version__",
 ]

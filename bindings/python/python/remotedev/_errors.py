@@ -1,19 +1,21 @@
-"""The exceptions of `remotedev`. Messages come from the Rust core."""
+"""The exceptions of `remotedev`. Messages come from the Rust core, word for word.
+
+    Error
+    ├── ConnectionError        (also the built-in ConnectionError)
+    │   ├── ClosedError        the client, socket or stream is closed for good
+    │   ├── QueueFullError
+    │   └── AddressInUseError
+    ├── TimeoutError           (also the built-in TimeoutError)
+    ├── ProtocolError          the peer answered with an error
+    └── InvalidArgumentError   (also a ValueError)
+        ├── InvalidOptionError an option the core refuses ("invalid option FIELD: …")
+        └── JSONError          text given as JSON that is not JSON
+"""
 
 from __future__ import annotations
 
 import builtins
 
-__all__ = [
-    "Error",
-    "ConnectionError",
-    "ClosedError",
-    "QueueFullError",
-    "AddressInUseError",
-    "TimeoutError",
-    "ProtocolError",
-    "InvalidArgumentError",
-]
 
 
 class Error(Exception):
@@ -21,11 +23,12 @@ class Error(Exception):
 
 
 class ConnectionError(Error, builtins.ConnectionError):
-    """The connection failed or went away (also a built-in `ConnectionError`)."""
+    """The relay cannot be reached (the text names the endpoint and the cause, e.g.
+    "Connection refused"), or the connection went away."""
 
 
 class ClosedError(ConnectionError):
-    """The client or socket was closed for good."""
+    """The client, socket or subscription was closed for good: nothing more will come."""
 
 
 class QueueFullError(ConnectionError):
@@ -45,4 +48,13 @@ class ProtocolError(Error):
 
 
 class InvalidArgumentError(Error, ValueError):
-    """An argument is out of range or not valid JSON (also a `ValueError`)."""
+    """An argument is out of range or not valid (also a `ValueError`)."""
+
+
+class InvalidOptionError(InvalidArgumentError):
+    """An option value the core refuses, e.g. `invalid option ping_interval: must be
+    greater than 0 ms` (the same text as in Rust and C)."""
+
+
+class JSONError(InvalidArgumentError):
+    """A `str` given as JSON text is not JSON; the text says what is wrong and where."""

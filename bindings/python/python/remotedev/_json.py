@@ -1,9 +1,23 @@
-"""Turning Python values into the JSON text the core sends (no protocol logic here)."""
+"""Turning Python values into the JSON text the core sends (no protocol logic here).
+
+Values are written as `JSON.stringify` writes them, because that is what the JavaScript
+apps and monitors beside them send:
+
+- `float("nan")`, `float("inf")` and `-float("inf")` become `null` (as keys:
+  `"NaN"`, `"Infinity"`, `"-Infinity"`);
+- a `str` holding a lone surrogate (e.g. `"cut\\ud83d"`, what JavaScript makes when it
+  slices an emoji) is sent with a `\\ud83d` escape; the native module writes it, for
+  values and for JSON text alike. Nothing raises `UnicodeEncodeError`.
+
+Text given as JSON (a `str` for `Client`/`Monitor`, `RawJSON` for `Socket`) is sent as
+it is; the core refuses text that is not JSON with `JSONError`.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+import math
+from typing import Any, Optional, Set
 
 from ._errors import InvalidArgumentError
 
@@ -32,13 +46,47 @@ def _default(obj: Any) -> Any:
 
 
 # One encoder for every call (json.dumps would build one per call with these options).
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_default)
+# allow_nan=False: the fast C encoder refuses NaN, and `_finite` then rewrites the value.
+_ENCODER = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
+)
+
+
+def _key(key: Any) -> Any:
+    """A dict key as JavaScript's `String()` writes a non-finite number."""
+    if isinstance(key, float) and not math.isfinite(key):
+        return "NaN" if key != key else ("Infinity" if key > 0 else "-Infinity")
+    return key
+
+
+def _finite(value: Any, active: Set[int]) -> Any:
+    """`value` with every NaN / ±Infinity replaced by None, as `JSON.stringify` does."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, int)):
+        return value
+    if not isinstance(value, (dict, list, tuple)) and not hasattr(value, "__dict__"):
+        return value  # the encoder decides (and names the type it cannot write)
+    if id(value) in active:
+        raise ValueError("Circular reference detected")
+    active.add(id(value))
+    try:
+        if isinstance(value, dict):
+            return {_key(k): _finite(v, active) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [_finite(v, active) for v in value]
+        return _finite(vars(value), active)
+    finally:
+        active.discard(id(value))
 
 
 def _encode(value: Any, what: str) -> str:
     try:
-        return _ENCODER.encode(value)
-    except (TypeError, ValueError) as e:
+        try:
+            return _ENCODER.encode(value)
+        except ValueError:  # a NaN or an infinity somewhere (or a cycle)
+            return _ENCODER.encode(_finite(value, set()))
+    except (TypeError, ValueError, RecursionError) as e:
         raise InvalidArgumentError(f"{what} is not JSON-serialisable: {e}") from e
 
 

@@ -5,42 +5,50 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional, Tuple, Union
+from typing import Any, ClassVar, Dict, Optional, Tuple, Union
 
-__all__ = [
-    "Command",
-    "Start",
-    "Stop",
-    "Dispatch",
-    "Action",
-    "Import",
-    "Sync",
-    "Update",
-    "Export",
-    "Disconnected",
-    "Other",
-    "AppMessage",
-    "Report",
-    "MonitorEvent",
-]
+from ._remotedev import AppMessageFields, CommandFields
+
 
 
 def _parse(text: Optional[str]) -> Any:
     return None if text is None else json.loads(text)
 
 
-@dataclass(frozen=True)
-class Start:
+class _Bare:
+    """A command that carries nothing but its type (`kind`)."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+
+    def __init_subclass__(cls, kind: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kind = kind
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Start(_Bare, kind="START"):
     """A monitor opened: the client has replayed its history and streams again."""
 
-    kind = "START"
 
-
-@dataclass(frozen=True)
-class Stop:
+class Stop(_Bare, kind="STOP"):
     """Monitoring stopped: the client sends nothing until the next `Start`."""
 
-    kind = "STOP"
+
+class Update(_Bare, kind="UPDATE"):
+    """Asks for a fresh `STATE`."""
+
+
+class Export(_Bare, kind="EXPORT"):
+    """Asks for an export of the instance."""
 
 
 @dataclass(frozen=True)
@@ -98,20 +106,6 @@ class Sync:
 
 
 @dataclass(frozen=True)
-class Update:
-    """Asks for a fresh `STATE`."""
-
-    kind = "UPDATE"
-
-
-@dataclass(frozen=True)
-class Export:
-    """Asks for an export of the instance."""
-
-    kind = "EXPORT"
-
-
-@dataclass(frozen=True)
 class Disconnected:
     """A monitor (connection `id`) went away; treated like `Stop`."""
 
@@ -134,31 +128,25 @@ class Other:
 Command = Union[Start, Stop, Dispatch, Action, Import, Sync, Update, Export, Disconnected, Other]
 
 
-def command_from_native(t: Tuple[str, Optional[str], Optional[str]]) -> Command:
-    tag, a, b = t
-    if tag == "Start":
-        return Start()
-    if tag == "Stop":
-        return Stop()
-    if tag == "Dispatch":
-        assert a is not None
-        return Dispatch(_parse(a), _parse(b), a, b)
-    if tag == "Action":
-        assert a is not None
-        return Action(a)
-    if tag == "Import":
-        assert a is not None
-        return Import(_parse(a), a)
-    if tag == "Sync":
-        assert a is not None
-        return Sync(_parse(a), b, a)
-    if tag == "Update":
-        return Update()
-    if tag == "Export":
-        return Export()
-    if tag == "Disconnected":
-        return Disconnected(a)
-    return Other(a or "", b or "null")
+_BARE_COMMANDS: Tuple[Command, ...] = (Start(), Stop(), Update(), Export())
+_BARE: Dict[str, Command] = {c.kind: c for c in _BARE_COMMANDS}
+
+
+def command_from_fields(f: CommandFields) -> Command:
+    """The typed command for the core's named fields (`Command::fields`)."""
+    if f.raw is not None:
+        return Other(f.kind, f.raw)
+    if f.kind == "DISPATCH":
+        return Dispatch(_parse(f.action), _parse(f.state), f.action or "null", f.state)
+    if f.kind == "ACTION":
+        return Action(f.action or "null")
+    if f.kind == "IMPORT":
+        return Import(_parse(f.state), f.state or "null")
+    if f.kind == "SYNC":
+        return Sync(_parse(f.state), f.connection_id, f.state or "null")
+    if f.kind == "DISCONNECTED":
+        return Disconnected(f.connection_id)
+    return _BARE.get(f.kind) or Other(f.kind, "null")
 
 
 @dataclass(frozen=True)
@@ -192,19 +180,16 @@ class Report:
 MonitorEvent = Union[AppMessage, Report]
 
 
-def event_from_native(
-    t: Tuple[
-        str,
-        str,
-        Optional[str],
-        Optional[str],
-        Optional[str],
-        Optional[str],
-        Optional[str],
-        Optional[str],
-    ],
-) -> MonitorEvent:
-    tag, kind, conn, inst, name, payload, action, raw = t
-    if tag == "report":
-        return Report(kind)
-    return AppMessage(kind, conn, inst, name, _parse(payload), _parse(action), raw or "")
+def event_from_native(item: Union[AppMessageFields, str]) -> MonitorEvent:
+    """A report notification (its JSON text) or an app message (the core's fields)."""
+    if isinstance(item, str):
+        return Report(item)
+    return AppMessage(
+        item.kind,
+        item.connection_id,
+        item.instance_id,
+        item.name,
+        _parse(item.payload),
+        _parse(item.action),
+        item.raw,
+    )

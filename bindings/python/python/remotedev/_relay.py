@@ -1,74 +1,80 @@
+"""`Relay`: the RemoteDev relay of the core, on background threads."""
+
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Optional, Type
+import os
+from typing import Optional, Union
 
 from . import _remotedev
+from ._base import Closing, native_property
 
 __all__ = ["Relay"]
 
+PathLike = Union[str, "os.PathLike[str]"]
 
-class Relay:
+
+class Relay(Closing):
     """A RemoteDev relay running on background threads; it listens once created.
 
-    >>> with Relay(port=0) as relay:
+    >>> with Relay(port=0, db=":memory:") as relay:
     ...     print(relay.url)  # ws://127.0.0.1:PORT/socketcluster/
 
-    A busy port raises `AddressInUseError`. Times are in seconds.
+    Every option left None keeps the core's default (`RelayOptions::default()`, the
+    `remotedev` command's): host 127.0.0.1, port 8000 (0 picks a free one),
+    `ping_interval` 8 s, `ping_timeout` 20 s, `handshake_timeout` 10 s, `max_payload`
+    100 MiB, `max_outbound_bytes` 64 MiB (the core's `outbound_limit`),
+    `protocol_version` "auto" (or 1, 2), `subscribe_grace` 2 s, `pending_limit` 100,
+    `channel_limit` 1000, `worker_threads` one per CPU, `max_request_body` 16 MiB.
+    Times are in seconds. Reports go to `db` (a file, or ":memory:") or to the knex JSON
+    file `db_options` (as `--dbOptions`), by default to `reports.sqlite3` in the user's
+    data folder. The core checks every option (`InvalidOptionError`, with the same
+    text as in Rust); a busy port raises `AddressInUseError`.
     """
 
     def __init__(
         self,
-        host: str = "127.0.0.1",
-        port: int = 0,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
         *,
-        ping_interval: float = 8.0,
-        ping_timeout: float = 20.0,
-        max_payload: int = 100 * 1024 * 1024,
-        max_outbound_bytes: int = 64 * 1024 * 1024,
-        protocol_version: str = "auto",
-        subscribe_grace: float = 2.0,
+        ping_interval: Optional[float] = None,
+        ping_timeout: Optional[float] = None,
+        handshake_timeout: Optional[float] = None,
+        max_payload: Optional[int] = None,
+        max_outbound_bytes: Optional[int] = None,
+        protocol_version: Union[str, int, None] = None,
+        subscribe_grace: Optional[float] = None,
+        pending_limit: Optional[int] = None,
+        channel_limit: Optional[int] = None,
         worker_threads: Optional[int] = None,
+        db: Optional[PathLike] = None,
+        db_options: Optional[PathLike] = None,
+        max_request_body: Optional[int] = None,
     ) -> None:
         self._native = _remotedev.NativeRelay(
             host,
             port,
-            ping_interval,
-            ping_timeout,
-            max_payload,
-            max_outbound_bytes,
-            str(protocol_version),
-            subscribe_grace,
-            worker_threads,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            handshake_timeout=handshake_timeout,
+            max_payload=max_payload,
+            max_outbound_bytes=max_outbound_bytes,
+            protocol_version=None if protocol_version is None else str(protocol_version),
+            subscribe_grace=subscribe_grace,
+            pending_limit=pending_limit,
+            channel_limit=channel_limit,
+            worker_threads=worker_threads,
+            db=None if db is None else os.fspath(db),
+            db_options=None if db_options is None else os.fspath(db_options),
+            max_request_body=max_request_body,
         )
 
-    @property
-    def port(self) -> int:
-        return self._native.port
-
-    @property
-    def url(self) -> str:
-        """`ws://HOST:PORT/socketcluster/`."""
-        return self._native.url
-
-    @property
-    def closed(self) -> bool:
-        return self._native.closed
+    port: native_property[int] = native_property("The port it listens on.")
+    url: native_property[str] = native_property("`ws://HOST:PORT/socketcluster/`.")
+    closed: native_property[bool] = native_property("Whether it was closed.")
 
     def close(self) -> None:
         """Closes every socket (1001) and stops the relay. Idempotent."""
         self._native.close()
-
-    def __enter__(self) -> Relay:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "listening"

@@ -3,13 +3,11 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-import traceback
-from types import TracebackType
 import typing
-from typing import Any, Callable, Dict, Optional, Type
+from typing import Any, Callable, Dict, Optional
 
 from . import _remotedev
-from ._errors import ClosedError
+from ._base import Closing, Connection, close_at_exit, until_closed
 from ._json import dumps_value, loads
 
 __all__ = ["Socket", "Subscription", "Events"]
@@ -18,96 +16,79 @@ Handler = Callable[[str, Any], Any]
 Ack = Callable[[str, Any, Any], Any]
 
 
-class Subscription:
-    """Messages published on one channel, pulled with `recv` or by iterating."""
-
-    def __init__(self, native: _remotedev.NativeSubscription) -> None:
-        self._native = native
-
-    @property
-    def channel(self) -> str:
-        return self._native.channel
-
-    def recv(self, timeout: Optional[float] = None) -> Any:
-        """The next message (parsed). `TimeoutError`, or `ClosedError` once it ended."""
-        return loads(self._native.recv(timeout))
-
-    def __iter__(self) -> typing.Iterator[Any]:
-        while True:
-            try:
-                yield self.recv()
-            except ClosedError:
-                return
-
-
 class Events:
     """Events of one name sent by the server, pulled with `recv` or by iterating."""
 
-    def __init__(self, native: _remotedev.NativeEvents) -> None:
+    def __init__(self, native: _remotedev.NativeStream) -> None:
         self._native = native
 
     def recv(self, timeout: Optional[float] = None) -> Any:
+        """The next one (parsed). `TimeoutError`, or `ClosedError` (at once) once it
+        ended: the socket was closed."""
         return loads(self._native.recv(timeout))
 
     def __iter__(self) -> typing.Iterator[Any]:
-        while True:
-            try:
-                yield self.recv()
-            except ClosedError:
-                return
+        return until_closed(self.recv)
 
 
-class Socket:
+class Subscription(Events):
+    """Messages published on one channel, pulled with `recv` or by iterating; it ends
+    (`ClosedError`) when unsubscribed or when the socket is closed."""
+
+    def __init__(self, native: _remotedev.NativeStream, channel: str) -> None:
+        super().__init__(native)
+        self._channel = channel
+
+    @property
+    def channel(self) -> str:
+        return self._channel
+
+
+class Socket(Connection, Closing):
     """A SocketCluster client for any SocketCluster server (our relay, remotedev-server,
     @redux-devtools/cli). It reconnects by itself and answers both ping forms.
 
     Method names follow the PyPI `socketclusterclient` so the seed doc's Python steps
     port line by line (`emit`, `emitack`, `subscribe`, `onchannel`, `on`,
-    `setBasicListener`); callbacks run on one background thread per socket. Data is
-    any JSON-serialisable value (a `str` is a JSON string; wrap ready JSON text in
-    `RawJSON`). Unlike `socketclusterclient`, `connect()` returns once the socket is
-    open; `run_forever()` blocks until it is closed.
+    `setBasicListener`); callbacks run on one background thread per socket (the
+    core's pump). Data is any JSON-serialisable value (a `str` is a JSON string; wrap
+    ready JSON text in `RawJSON`), written as `JSON.stringify` writes it: NaN and
+    ±Infinity as `null`, lone surrogates as `\\udXXX` escapes. Event and channel names
+    holding a lone surrogate raise `InvalidArgumentError`. Unlike
+    `socketclusterclient`, `connect()` returns once the socket is open;
+    `run_forever()` blocks until it is closed.
     """
+
+    _native: _remotedev.NativeSocket
 
     def __init__(
         self,
         url: str,
         *,
-        ack_timeout: float = 10.0,
-        connect_timeout: float = 20.0,
-        auto_reconnect: bool = True,
+        ack_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        auto_reconnect: Optional[bool] = None,
     ) -> None:
-        self._native = _remotedev.NativeSocket(url, ack_timeout, connect_timeout, auto_reconnect)
+        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect)
+        self._native = _remotedev.NativeSocket(connection)
         self.url = url
         self._lock = threading.Lock()
         self._channel_handlers: Dict[str, Handler] = {}
         self._event_handlers: Dict[str, Handler] = {}
         self._acks: Dict[str, Callable[[Optional[str], Optional[str]], Any]] = {}
         self._tokens = itertools.count(1)
-        self._thread: Optional[threading.Thread] = None
+        self._dispatching = False
         self._onconnect: Optional[Callable[[Socket], Any]] = None
         self._ondisconnect: Optional[Callable[[Socket], Any]] = None
         self._onerror: Optional[Callable[[Socket, Any], Any]] = None
 
     # --- connection
 
-    @property
-    def id(self) -> Optional[str]:
-        """The socket id of the current connection."""
-        return self._native.id
-
-    @property
-    def state(self) -> str:
-        """`connecting`, `open`, `disconnected` or `closed`."""
-        return self._native.state
-
-    @property
-    def closed(self) -> bool:
-        return self._native.closed
-
     def connect(self, timeout: float = 20.0) -> str:
-        """Waits until the socket is open; returns its id."""
-        return self._native.wait_open(timeout)
+        """Waits until the socket is open; returns its id. When the time runs out it
+        raises why: `ConnectionError` naming the server and the cause, else
+        `TimeoutError`."""
+        return self._native.connect(timeout)
 
     def setBasicListener(
         self,
@@ -127,30 +108,17 @@ class Socket:
             time.sleep(0.1)
 
     def close(self) -> None:
-        """Closes with 1000; no reconnect follows."""
+        """Closes with 1000; no reconnect follows. Callbacks still queued (e.g. the
+        `ondisconnect`) run after it returns."""
         self._native.close()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(2.0)
 
     disconnect = close
-
-    def __enter__(self) -> Socket:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.close()
 
     # --- events
 
     def emit(self, event: str, data: Any = None) -> None:
         """Transmits an event (no answer expected). Queued while disconnected."""
-        self._native.emit(event, dumps_value(data))
+        self._native.transmit(event, dumps_value(data))
 
     def invoke(self, event: str, data: Any = None) -> Any:
         """Sends an event and waits for the server's answer (parsed). Raises
@@ -177,7 +145,7 @@ class Socket:
 
     def events(self, event: str) -> Events:
         """Events named `event`, pulled."""
-        return Events(self._native.on(event))
+        return Events(self._native.receiver(event))
 
     # --- channels
 
@@ -203,7 +171,7 @@ class Socket:
 
     def channel(self, channel: str) -> Subscription:
         """Subscribes and returns the channel's messages to pull."""
-        return Subscription(self._native.subscribe(channel))
+        return Subscription(self._native.subscribe(channel), channel)
 
     def wait_subscribed(self, channel: str, timeout: float = 10.0) -> None:
         """Waits until the server acknowledged the subscription to `channel`."""
@@ -225,35 +193,17 @@ class Socket:
 
     def _ensure_dispatcher(self) -> None:
         with self._lock:
-            if self._thread is not None:
+            if self._dispatching:
                 return
-            self._thread = threading.Thread(
-                target=self._dispatch, name="remotedev-socket", daemon=True
-            )
-        self._thread.start()
-
-    def _dispatch(self) -> None:
-        native = self._native
-        while True:
-            note = native.next_note(0.25)
-            if note is None:
-                if native.closed:
-                    return
-                continue
-            try:
-                self._deliver(*note)
-            except Exception:  # a failing handler must not stop the others
-                traceback.print_exc()
+            self._dispatching = True
+        self._native.start_dispatch(self._deliver)
+        close_at_exit(self)
 
     def _deliver(self, kind: str, key: str, data: Optional[str]) -> None:
-        if kind == "channel":
+        if kind in ("channel", "event"):
+            handlers = self._channel_handlers if kind == "channel" else self._event_handlers
             with self._lock:
-                handler = self._channel_handlers.get(key)
-            if handler is not None:
-                handler(key, loads(data))
-        elif kind == "event":
-            with self._lock:
-                handler = self._event_handlers.get(key)
+                handler = handlers.get(key)
             if handler is not None:
                 handler(key, loads(data))
         elif kind in ("ack", "ackerror"):

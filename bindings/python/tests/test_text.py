@@ -1,0 +1,111 @@
+"""Text crossing into Rust: lone surrogates and non-finite floats go as `JSON.stringify`
+writes them, text that is not JSON raises `JSONError`, names with lone surrogates raise
+`InvalidArgumentError`; never a non-`remotedev` exception, and the connection keeps
+working afterwards."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+import remotedev
+from conftest import recv_until
+
+CUT = "cut\ud83d"  # what JavaScript's "cut😀".slice(0, 4) gives
+
+
+def test_lone_surrogates_and_non_finite_floats_go_as_json_stringify_writes_them(
+    relay: remotedev.Relay,
+) -> None:
+    with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
+        monitor.connect(5)
+        app.connect(5)
+
+        app.init({"s": CUT})  # a value: serialised, the surrogate escaped
+        init = recv_until(monitor, "INIT")
+        assert init.payload == {"s": CUT}
+        assert "\\ud83d" in init.raw  # the escape travels, as JSON.stringify writes it
+
+        app.send('{"type":"T"}', '{"s": "cut\ud83d"}')  # JSON text holding one
+        text = recv_until(monitor, "ACTION")
+        assert text.payload == {"s": CUT} and "\\ud83d" in text.raw
+
+        nan, inf = float("nan"), float("inf")
+        app.send({"type": "N", "v": nan}, {"x": nan, "y": [inf, -inf, 1.5], nan: 1, inf: 2})
+        got = recv_until(monitor, "ACTION")
+        assert got.payload == {"x": None, "y": [None, None, 1.5], "NaN": 1, "Infinity": 2}
+        assert got.action["action"] == {"type": "N", "v": None}
+
+        app.send({"type": "GOOD"}, {"n": 1})  # and the connection goes on
+        assert recv_until(monitor, "ACTION").payload == {"n": 1}
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{not json", "key must be a string"),
+        ('{"x": NaN}', "expected value"),
+        ('{"s": "cut\ud83d', "EOF while parsing a string"),  # a surrogate and not JSON
+        ("\ud800", "expected value"),
+        ("", "EOF while parsing a value"),
+    ],
+)
+def test_text_that_is_not_json_raises_json_error(
+    relay: remotedev.Relay, text: str, words: str
+) -> None:
+    with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
+        monitor.connect(5)
+        app.connect(5)
+        for call in (lambda: app.init(text), lambda: app.send(text, "{}"), lambda: app.send_state(text)):
+            with pytest.raises(remotedev.JSONError) as e:
+                call()
+            assert str(e.value).startswith("invalid JSON: ") and words in str(e.value), str(e.value)
+            assert isinstance(e.value, ValueError)
+        with pytest.raises(remotedev.JSONError):
+            monitor.broadcast(text)
+        app.init({"after": True})
+        assert recv_until(monitor, "INIT").payload == {"after": True}
+
+
+def test_names_with_lone_surrogates_are_refused_and_data_is_escaped(relay: remotedev.Relay) -> None:
+    bad_names: Any = [
+        lambda: remotedev.Client(relay.url, instance_id="i\udc00"),
+        lambda: remotedev.Monitor("ws://127.0.0.1:1/\ud800"),
+        lambda: remotedev.Relay(host="127.0.0.1\ud800", port=0),
+    ]
+    with remotedev.Socket(relay.url) as app, remotedev.Socket(relay.url) as mon:
+        app.connect(5)
+        mon.connect(5)
+        assert mon.invoke("login", {}) == "log"
+        log = mon.channel("log")
+        mon.wait_subscribed("log", 5)
+        bad_names += [lambda: app.emit("log\ud800", 1), lambda: app.channel("\udfff")]
+        for make in bad_names:
+            with pytest.raises(remotedev.InvalidArgumentError, match="lone surrogate"):
+                make()
+        app.emit("log", {"s": CUT, "n": float("-inf")})
+        assert log.recv(5) == {"s": CUT, "n": None}
+        app.emit("log", remotedev.RawJSON('"\ud83d"'))
+        assert log.recv(5) == "\ud83d"
+        with pytest.raises(remotedev.JSONError):
+            app.emit("log", remotedev.RawJSON("{bad"))
+        app.emit("log", "fine")
+        assert log.recv(5) == "fine"
+
+
+def test_monitor_commands_with_surrogates_and_nan_reach_the_app(relay: remotedev.Relay) -> None:
+    with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
+        monitor.connect(5)
+        app_id = app.connect(5)
+        monitor.dispatch(app_id, {"type": "JUMP_TO_STATE", "index": math.nan}, {"s": CUT})
+        while True:
+            command = app.recv(5)
+            if isinstance(command, remotedev.Dispatch):
+                break
+        assert command.action == {"type": "JUMP_TO_STATE", "index": None}
+        assert command.state == {"s": CUT}
+        assert json.loads(command.state_json or "null") == {"s": CUT}
+
