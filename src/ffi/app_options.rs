@@ -1,0 +1,144 @@
+//! `remotedev_app_options`: the builder of an app client's settings (the Rust
+//! [`AppOptions`]: the relay address, name, instance id, replay and queue bounds, and
+//! the socket's settings from a `remotedev_socket_options`).
+//!
+//! Every setter returns `REMOTEDEV_STATUS_OK`, `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL
+//! builder or string), `REMOTEDEV_STATUS_INVALID_UTF8`, or
+//! `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a value the core's conversions refuse (e.g.
+//! `invalid option max_age: must not be negative, got -1`). Zero bounds are refused by
+//! `remotedev_app_start` with the core's `AppOptions::validate`.
+
+use std::ffi::c_char;
+
+use super::client::Address;
+use super::{
+    free_raw, guard_or, handle, new_builder, remotedev_socket_options, remotedev_status,
+    set_option, string_value,
+};
+use crate::client::AppOptions;
+use crate::options::{port, size};
+
+/// An app client's settings (opaque builder): create with `remotedev_app_options_new`,
+/// change with `remotedev_app_options_set_*`, pass to `remotedev_app_start` (which
+/// copies it), free with `remotedev_app_options_free`. Not thread-safe: one thread at
+/// a time.
+pub struct remotedev_app_options {
+    pub(crate) address: Address,
+    pub(crate) inner: AppOptions,
+}
+
+impl Default for remotedev_app_options {
+    fn default() -> Self {
+        remotedev_app_options {
+            address: Address::default(),
+            inner: AppOptions::new(""),
+        }
+    }
+}
+
+impl remotedev_app_options {
+    /// The Rust options, with the URL from the address.
+    pub(crate) fn options(&self) -> AppOptions {
+        let mut o = self.inner.clone();
+        o.url = self.address.url();
+        o
+    }
+}
+
+type B = remotedev_app_options;
+
+/// A builder with the defaults (relay `ws://127.0.0.1:8000/socketcluster/`, no name, a
+/// random instance id, `max_age` 50). On success `*out` is the new builder, freed with
+/// `remotedev_app_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_new(out: *mut *mut B) -> remotedev_status {
+    new_builder(out)
+}
+
+/// Frees a builder. NULL is ignored. Never blocks.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_free(options: *mut B) {
+    guard_or((), || free_raw(options))
+}
+
+/// The relay's URL, `ws://host:port/socketcluster/` (copied; checked at start:
+/// `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_url(
+    options: *mut B,
+    url: *const c_char,
+) -> remotedev_status {
+    set_option(options, string_value(url, "url"), |b, v| {
+        b.address.url = Some(v)
+    })
+}
+
+/// The relay's host when no URL is set. Default `"127.0.0.1"`.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_host(
+    options: *mut B,
+    host: *const c_char,
+) -> remotedev_status {
+    set_option(options, string_value(host, "host"), |b, v| {
+        b.address.host = Some(v)
+    })
+}
+
+/// The relay's port when no URL is set, 0 to 65535. Default 8000.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_port(options: *mut B, value: i64) -> remotedev_status {
+    set_option(options, port("port", value), |b, v| {
+        b.address.port = Some(v)
+    })
+}
+
+/// The name shown in the monitor's instance list (copied). Default: none.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_name(
+    options: *mut B,
+    name: *const c_char,
+) -> remotedev_status {
+    set_option(options, string_value(name, "name"), |b, v| b.inner.name = v)
+}
+
+/// Identifies this store across reconnects (copied). Default: random.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_instance_id(
+    options: *mut B,
+    id: *const c_char,
+) -> remotedev_status {
+    set_option(options, string_value(id, "instance_id"), |b, v| {
+        b.inner.instance_id = v
+    })
+}
+
+/// Actions kept for replay when a monitor sends `START`. Default 50.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_max_age(
+    options: *mut B,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, size("max_age", value), |b, v| b.inner.max_age = v)
+}
+
+/// Messages kept while disconnected, delivered in order after reconnecting (the oldest
+/// dropped beyond). Default 1000.
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_queue_limit(
+    options: *mut B,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, size("queue_limit", value), |b, v| {
+        b.inner.queue_limit = v
+    })
+}
+
+/// The socket's settings: copies `socket` (later changes to it do not apply).
+#[no_mangle]
+pub extern "C" fn remotedev_app_options_set_socket(
+    options: *mut B,
+    socket: *const remotedev_socket_options,
+) -> remotedev_status {
+    let value = handle(socket, "socket").map(|s| s.inner.clone());
+    set_option(options, value, |b, v| b.inner.socket = v)
+}
