@@ -45,19 +45,19 @@ impl remotedev_app_options {
     }
 }
 
-type B = remotedev_app_options;
-
 /// A builder with the defaults (relay `ws://127.0.0.1:8000/socketcluster/`, no name, a
 /// random instance id, `max_age` 50). On success `*out` is the new builder, freed with
 /// `remotedev_app_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_app_options_new(out: *mut *mut B) -> remotedev_status {
+pub extern "C" fn remotedev_app_options_new(
+    out: *mut *mut remotedev_app_options,
+) -> remotedev_status {
     new_builder(out)
 }
 
 /// Frees a builder. NULL is ignored. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_app_options_free(options: *mut B) {
+pub extern "C" fn remotedev_app_options_free(options: *mut remotedev_app_options) {
     guard_or((), || free_raw(options))
 }
 
@@ -65,7 +65,7 @@ pub extern "C" fn remotedev_app_options_free(options: *mut B) {
 /// `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_url(
-    options: *mut B,
+    options: *mut remotedev_app_options,
     url: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(url, "url"), |b, v| {
@@ -76,7 +76,7 @@ pub extern "C" fn remotedev_app_options_set_url(
 /// The relay's host when no URL is set. Default `"127.0.0.1"`.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_host(
-    options: *mut B,
+    options: *mut remotedev_app_options,
     host: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(host, "host"), |b, v| {
@@ -86,7 +86,10 @@ pub extern "C" fn remotedev_app_options_set_host(
 
 /// The relay's port when no URL is set, 0 to 65535. Default 8000.
 #[no_mangle]
-pub extern "C" fn remotedev_app_options_set_port(options: *mut B, value: i64) -> remotedev_status {
+pub extern "C" fn remotedev_app_options_set_port(
+    options: *mut remotedev_app_options,
+    value: i64,
+) -> remotedev_status {
     set_option(options, port("port", value), |b, v| {
         b.address.port = Some(v)
     })
@@ -95,7 +98,7 @@ pub extern "C" fn remotedev_app_options_set_port(options: *mut B, value: i64) ->
 /// The name shown in the monitor's instance list (copied). Default: none.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_name(
-    options: *mut B,
+    options: *mut remotedev_app_options,
     name: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(name, "name"), |b, v| b.inner.name = v)
@@ -104,7 +107,7 @@ pub extern "C" fn remotedev_app_options_set_name(
 /// Identifies this store across reconnects (copied). Default: random.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_instance_id(
-    options: *mut B,
+    options: *mut remotedev_app_options,
     id: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(id, "instance_id"), |b, v| {
@@ -115,7 +118,7 @@ pub extern "C" fn remotedev_app_options_set_instance_id(
 /// Actions kept for replay when a monitor sends `START`. Default 50.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_max_age(
-    options: *mut B,
+    options: *mut remotedev_app_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("max_age", value), |b, v| b.inner.max_age = v)
@@ -125,7 +128,7 @@ pub extern "C" fn remotedev_app_options_set_max_age(
 /// dropped beyond). Default 1000.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_queue_limit(
-    options: *mut B,
+    options: *mut remotedev_app_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("queue_limit", value), |b, v| {
@@ -136,7 +139,7 @@ pub extern "C" fn remotedev_app_options_set_queue_limit(
 /// The socket's settings: copies `socket` (later changes to it do not apply).
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_socket(
-    options: *mut B,
+    options: *mut remotedev_app_options,
     socket: *const remotedev_socket_options,
 ) -> remotedev_status {
     let value = handle(socket, "socket").map(|s| s.inner.clone());

@@ -43,19 +43,19 @@ impl remotedev_monitor_options {
     }
 }
 
-type B = remotedev_monitor_options;
-
 /// A builder with the defaults (relay `ws://127.0.0.1:8000/socketcluster/`, answering
 /// `START`). On success `*out` is the new builder, freed with
 /// `remotedev_monitor_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_monitor_options_new(out: *mut *mut B) -> remotedev_status {
+pub extern "C" fn remotedev_monitor_options_new(
+    out: *mut *mut remotedev_monitor_options,
+) -> remotedev_status {
     new_builder(out)
 }
 
 /// Frees a builder. NULL is ignored. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_monitor_options_free(options: *mut B) {
+pub extern "C" fn remotedev_monitor_options_free(options: *mut remotedev_monitor_options) {
     guard_or((), || free_raw(options))
 }
 
@@ -63,7 +63,7 @@ pub extern "C" fn remotedev_monitor_options_free(options: *mut B) {
 /// `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_url(
-    options: *mut B,
+    options: *mut remotedev_monitor_options,
     url: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(url, "url"), |b, v| {
@@ -74,7 +74,7 @@ pub extern "C" fn remotedev_monitor_options_set_url(
 /// The relay's host when no URL is set. Default `"127.0.0.1"`.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_host(
-    options: *mut B,
+    options: *mut remotedev_monitor_options,
     host: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(host, "host"), |b, v| {
@@ -85,7 +85,7 @@ pub extern "C" fn remotedev_monitor_options_set_host(
 /// The relay's port when no URL is set, 0 to 65535. Default 8000.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_port(
-    options: *mut B,
+    options: *mut remotedev_monitor_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, port("port", value), |b, v| {
@@ -97,7 +97,7 @@ pub extern "C" fn remotedev_monitor_options_set_port(
 /// DevTools app does. Default true.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_answer_start(
-    options: *mut B,
+    options: *mut remotedev_monitor_options,
     value: bool,
 ) -> remotedev_status {
     set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
@@ -108,7 +108,7 @@ pub extern "C" fn remotedev_monitor_options_set_answer_start(
 /// The socket's settings: copies `socket` (later changes to it do not apply).
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_socket(
-    options: *mut B,
+    options: *mut remotedev_monitor_options,
     socket: *const remotedev_socket_options,
 ) -> remotedev_status {
     let value = handle(socket, "socket").map(|s| s.inner.clone());

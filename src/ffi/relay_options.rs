@@ -27,19 +27,19 @@ pub struct remotedev_relay_options {
     pub(crate) inner: RelayOptions,
 }
 
-type B = remotedev_relay_options;
-
 /// A builder with the defaults of the Rust `RelayOptions::default()` (127.0.0.1:8000,
 /// reports in the user's data directory). On success `*out` is the new builder, freed
 /// with `remotedev_relay_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_relay_options_new(out: *mut *mut B) -> remotedev_status {
+pub extern "C" fn remotedev_relay_options_new(
+    out: *mut *mut remotedev_relay_options,
+) -> remotedev_status {
     new_builder(out)
 }
 
 /// Frees a builder. NULL is ignored. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_relay_options_free(options: *mut B) {
+pub extern "C" fn remotedev_relay_options_free(options: *mut remotedev_relay_options) {
     guard_or((), || free_raw(options))
 }
 
@@ -47,7 +47,7 @@ pub extern "C" fn remotedev_relay_options_free(options: *mut B) {
 /// authentication, so `"0.0.0.0"` exposes it to the network.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_host(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     host: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(host, "host"), |b, v| b.inner.host = v)
@@ -57,7 +57,7 @@ pub extern "C" fn remotedev_relay_options_set_host(
 /// Default 8000.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_port(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, port("port", value), |b, v| b.inner.port = v)
@@ -67,7 +67,7 @@ pub extern "C" fn remotedev_relay_options_set_port(
 /// 8000.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_ping_interval_ms(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("ping_interval", value), |b, v| {
@@ -79,7 +79,7 @@ pub extern "C" fn remotedev_relay_options_set_ping_interval_ms(
 /// their ping timeout. Default 20000.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_ping_timeout_ms(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("ping_timeout", value), |b, v| {
@@ -91,7 +91,7 @@ pub extern "C" fn remotedev_relay_options_set_ping_timeout_ms(
 /// ms. Default 10000.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_handshake_timeout_ms(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("handshake_timeout", value), |b, v| {
@@ -103,7 +103,7 @@ pub extern "C" fn remotedev_relay_options_set_handshake_timeout_ms(
 /// addressed to it are sent as plain events, in ms. Default 2000.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_subscribe_grace_ms(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("subscribe_grace", value), |b, v| {
@@ -114,7 +114,7 @@ pub extern "C" fn remotedev_relay_options_set_subscribe_grace_ms(
 /// Largest inbound message in bytes (larger: closed with 1009). Default 100 MiB.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_max_payload(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("max_payload", value), |b, v| {
@@ -126,7 +126,7 @@ pub extern "C" fn remotedev_relay_options_set_max_payload(
 /// Default 64 MiB.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_outbound_limit(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("outbound_limit", value), |b, v| {
@@ -138,7 +138,7 @@ pub extern "C" fn remotedev_relay_options_set_outbound_limit(
 /// beyond). Default 100.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_pending_limit(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("pending_limit", value), |b, v| {
@@ -149,7 +149,7 @@ pub extern "C" fn remotedev_relay_options_set_pending_limit(
 /// Channels one socket may subscribe to. Default 1000.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_channel_limit(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("channel_limit", value), |b, v| {
@@ -161,7 +161,7 @@ pub extern "C" fn remotedev_relay_options_set_channel_limit(
 /// 413. Default 16 MiB.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_max_request_body(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("max_request_body", value), |b, v| {
@@ -172,7 +172,7 @@ pub extern "C" fn remotedev_relay_options_set_max_request_body(
 /// Runtime worker threads; 0 (the default): one per CPU.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_worker_threads(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("worker_threads", value), |b, v| {
@@ -184,7 +184,7 @@ pub extern "C" fn remotedev_relay_options_set_worker_threads(
 /// `"1"` (socketcluster ≤ 14) or `"2"` (≥ 15).
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_protocol_version(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     version: *const c_char,
 ) -> remotedev_status {
     let value = string_value(version, "protocol_version").and_then(|v| {
@@ -199,7 +199,7 @@ pub extern "C" fn remotedev_relay_options_set_protocol_version(
 /// `remotedev` folder of the user's data directory.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_db(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     path: *const c_char,
 ) -> remotedev_status {
     let value = string_value(path, "db").map(|p| StoreLocation::from_db_arg(&p));
@@ -212,7 +212,7 @@ pub extern "C" fn remotedev_relay_options_set_db(
 /// or a configuration that is not SQLite (the text says which). Blocks to read the file.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_db_options_file(
-    options: *mut B,
+    options: *mut remotedev_relay_options,
     path: *const c_char,
 ) -> remotedev_status {
     let value = string_value(path, "db_options_file").and_then(|p| {
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn setters_store_and_refuse_in_the_cores_words() {
-        let mut b: *mut B = std::ptr::null_mut();
+        let mut b: *mut remotedev_relay_options = std::ptr::null_mut();
         assert_eq!(remotedev_relay_options_new(&mut b), remotedev_status::Ok);
         assert_eq!(remotedev_relay_options_set_port(b, 0), remotedev_status::Ok);
         assert_eq!(

@@ -24,26 +24,26 @@ pub struct remotedev_socket_options {
     pub(crate) inner: SocketOptions,
 }
 
-type B = remotedev_socket_options;
-
 /// A builder with the defaults of the reference clients (ack timeout 10 s, connect
 /// timeout 20 s, reconnect on). On success `*out` is the new builder, freed with
 /// `remotedev_socket_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_socket_options_new(out: *mut *mut B) -> remotedev_status {
+pub extern "C" fn remotedev_socket_options_new(
+    out: *mut *mut remotedev_socket_options,
+) -> remotedev_status {
     new_builder(out)
 }
 
 /// Frees a builder. NULL is ignored. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_socket_options_free(options: *mut B) {
+pub extern "C" fn remotedev_socket_options_free(options: *mut remotedev_socket_options) {
     guard_or((), || free_raw(options))
 }
 
 /// Reconnect after the connection is lost. Default true.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_reconnect(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: bool,
 ) -> remotedev_status {
     set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
@@ -55,7 +55,7 @@ pub extern "C" fn remotedev_socket_options_set_reconnect(
 /// 10000.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_ack_timeout_ms(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("ack_timeout", value), |b, v| {
@@ -66,7 +66,7 @@ pub extern "C" fn remotedev_socket_options_set_ack_timeout_ms(
 /// From starting a connection to the WebSocket being open, in ms. Default 20000.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_connect_timeout_ms(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("connect_timeout", value), |b, v| {
@@ -77,7 +77,7 @@ pub extern "C" fn remotedev_socket_options_set_connect_timeout_ms(
 /// Transmits held while not connected (the oldest dropped beyond). Default 1000.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_queue_limit(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("queue_limit", value), |b, v| {
@@ -88,7 +88,7 @@ pub extern "C" fn remotedev_socket_options_set_queue_limit(
 /// Largest inbound message in bytes. Default 100 MiB.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_max_payload(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("max_payload", value), |b, v| {
@@ -99,7 +99,7 @@ pub extern "C" fn remotedev_socket_options_set_max_payload(
 /// The delay before the first reconnect attempt, in ms. Default 10000.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_initial_delay_ms(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("backoff.initial_delay", value), |b, v| {
@@ -110,7 +110,7 @@ pub extern "C" fn remotedev_socket_options_set_backoff_initial_delay_ms(
 /// Up to this much is added at random to the first delay, in ms. Default 30000.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_randomness_ms(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("backoff.randomness", value), |b, v| {
@@ -122,7 +122,7 @@ pub extern "C" fn remotedev_socket_options_set_backoff_randomness_ms(
 /// Default 1.5.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_multiplier(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: c_double,
 ) -> remotedev_status {
     set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
@@ -134,7 +134,7 @@ pub extern "C" fn remotedev_socket_options_set_backoff_multiplier(
 /// 60000.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_max_delay_ms(
-    options: *mut B,
+    options: *mut remotedev_socket_options,
     value: i64,
 ) -> remotedev_status {
     set_option(options, millis("backoff.max_delay", value), |b, v| {
