@@ -2,18 +2,29 @@
  * libremotedev: the C API of the RemoteDev / Redux DevTools relay and clients.
  *
  * Conventions
- * - Every type is opaque except the options structs (fill them with their *_init).
+ * - Every type is opaque. Settings go through builders: *_options_new(&b), then
+ *   *_options_set_*(b, value), *_start(b, &out) (copies b; NULL b: the defaults),
+ *   *_options_free(b). Adding an option is a new setter, never an ABI break.
  * - Every fallible function returns a remotedev_status; REMOTEDEV_STATUS_OK is 0.
- *   Out-parameters are written only on success. remotedev_last_error() gives the
- *   calling thread's last error text, remotedev_status_message() a fixed text per code.
+ *   Each function's documentation names the statuses it can return besides OK,
+ *   NULL_ARGUMENT and PANIC. Out-parameters are written only on success.
+ *   remotedev_last_error() gives the calling thread's last error text (option
+ *   refusals in the same words as the Rust API), remotedev_status_message() a fixed
+ *   text per code.
+ * - Connecting: *_start / remotedev_socket_create return at once and connect in the
+ *   background; *_connect(handle, timeout_ms, &id) waits (CONNECT_FAILED names the
+ *   endpoint and the OS error). Receiving: *_next is TIMEOUT when nothing came yet and
+ *   CLOSED once nothing ever will.
  * - Handle arguments must be NULL (reported as REMOTEDEV_STATUS_NULL_ARGUMENT) or a
- *   live handle from this library; never use a handle after its *_free.
+ *   live handle from this library; never use a handle after its *_free. Every *_free
+ *   accepts NULL.
  * - Strings in are NUL-terminated UTF-8, copied during the call; invalid UTF-8 is
  *   REMOTEDEV_STATUS_INVALID_UTF8. Strings out say who owns them: `char *` results are
  *   the caller's and are freed with remotedev_string_free(); `const char *` results
  *   belong to the handle they came from.
  * - JSON arguments are JSON text; text that is not JSON is REMOTEDEV_STATUS_INVALID_JSON.
- * - Threads: functions may be called from any thread; "blocks" says when a call waits.
+ * - Threads: handles may be used from any thread at once (builders from one thread at
+ *   a time); "blocks" says when a call waits.
  *   Callbacks run on a thread the library owns (one dispatcher thread per client,
  *   subscription or socket that has a callback set), never on the calling thread and
  *   never on the network runtime's threads, so they may call back into the library.
