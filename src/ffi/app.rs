@@ -4,10 +4,10 @@
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
-use super::client;
+use super::client::{self, ClientBuilder};
 use super::dispatch::{pull, set_callback, Pulled, Slot};
 use super::{
-    free_raw, guard, guard_or, handle, into_raw, options_or, out_arg, remotedev_app_options,
+    free_raw, guard, guard_or, handle, into_raw, out_arg, remotedev_app_options,
     remotedev_connection_state, remotedev_message, remotedev_status, str_arg, write,
 };
 use crate::client::BlockingApp;
@@ -43,9 +43,7 @@ pub extern "C" fn remotedev_app_start(
 ) -> remotedev_status {
     guard(|| {
         let out = out_arg(out, "out")?;
-        let o = options_or(options, remotedev_app_options::options, || {
-            remotedev_app_options::default().options()
-        })?;
+        let o = ClientBuilder::options_of(options)?;
         let app = BlockingApp::start(o)?;
         write(
             out,

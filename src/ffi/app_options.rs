@@ -10,7 +10,7 @@
 
 use std::ffi::c_char;
 
-use super::client::Address;
+use super::client::ClientBuilder;
 use super::{
     free_raw, guard_or, handle, new_builder, remotedev_socket_options, remotedev_status,
     set_option, string_value,
@@ -22,26 +22,12 @@ use crate::options::{port, size};
 /// change with `remotedev_app_options_set_*`, pass to `remotedev_app_start` (which
 /// copies it), free with `remotedev_app_options_free`. Not thread-safe: one thread at
 /// a time.
-pub struct remotedev_app_options {
-    pub(crate) address: Address,
-    pub(crate) inner: AppOptions,
-}
+#[derive(Default)]
+pub struct remotedev_app_options(pub(crate) ClientBuilder<AppOptions>);
 
-impl Default for remotedev_app_options {
-    fn default() -> Self {
-        remotedev_app_options {
-            address: Address::default(),
-            inner: AppOptions::new(""),
-        }
-    }
-}
-
-impl remotedev_app_options {
-    /// The Rust options, with the URL from the address.
-    pub(crate) fn options(&self) -> AppOptions {
-        let mut o = self.inner.clone();
-        o.url = self.address.url();
-        o
+impl AsRef<ClientBuilder<AppOptions>> for remotedev_app_options {
+    fn as_ref(&self) -> &ClientBuilder<AppOptions> {
+        &self.0
     }
 }
 
@@ -69,7 +55,7 @@ pub extern "C" fn remotedev_app_options_set_url(
     url: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(url, "url"), |b, v| {
-        b.address.url = Some(v)
+        b.0.address.url = Some(v)
     })
 }
 
@@ -80,7 +66,7 @@ pub extern "C" fn remotedev_app_options_set_host(
     host: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(host, "host"), |b, v| {
-        b.address.host = Some(v)
+        b.0.address.host = Some(v)
     })
 }
 
@@ -91,7 +77,7 @@ pub extern "C" fn remotedev_app_options_set_port(
     value: i64,
 ) -> remotedev_status {
     set_option(options, port("port", value), |b, v| {
-        b.address.port = Some(v)
+        b.0.address.port = Some(v)
     })
 }
 
@@ -101,7 +87,9 @@ pub extern "C" fn remotedev_app_options_set_name(
     options: *mut remotedev_app_options,
     name: *const c_char,
 ) -> remotedev_status {
-    set_option(options, string_value(name, "name"), |b, v| b.inner.name = v)
+    set_option(options, string_value(name, "name"), |b, v| {
+        b.0.inner.name = v
+    })
 }
 
 /// Identifies this store across reconnects (copied). Default: random.
@@ -111,7 +99,7 @@ pub extern "C" fn remotedev_app_options_set_instance_id(
     id: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(id, "instance_id"), |b, v| {
-        b.inner.instance_id = v
+        b.0.inner.instance_id = v
     })
 }
 
@@ -121,7 +109,9 @@ pub extern "C" fn remotedev_app_options_set_max_age(
     options: *mut remotedev_app_options,
     value: i64,
 ) -> remotedev_status {
-    set_option(options, size("max_age", value), |b, v| b.inner.max_age = v)
+    set_option(options, size("max_age", value), |b, v| {
+        b.0.inner.max_age = v
+    })
 }
 
 /// Messages kept while disconnected, delivered in order after reconnecting (the oldest
@@ -132,7 +122,7 @@ pub extern "C" fn remotedev_app_options_set_queue_limit(
     value: i64,
 ) -> remotedev_status {
     set_option(options, size("queue_limit", value), |b, v| {
-        b.inner.queue_limit = v
+        b.0.inner.queue_limit = v
     })
 }
 
@@ -143,5 +133,5 @@ pub extern "C" fn remotedev_app_options_set_socket(
     socket: *const remotedev_socket_options,
 ) -> remotedev_status {
     let value = handle(socket, "socket").map(|s| s.inner.clone());
-    set_option(options, value, |b, v| b.inner.socket = v)
+    set_option(options, value, |b, v| b.0.inner.socket = v)
 }

@@ -1,8 +1,8 @@
 //! What the three client handles (`remotedev_app`, `remotedev_monitor`,
 //! `remotedev_socket`) share: `remotedev_connection_state`, and the code behind their
 //! `*_connect`, `*_state`, `*_socket_id`, `*_last_error` and `*_close` entry points,
-//! written once over [`Client`]. Also the relay address of the app and monitor
-//! options ([`Address`]).
+//! written once over [`Client`]. Also what the app and monitor options builders
+//! share: the relay address ([`Address`]) beside the other options ([`ClientBuilder`]).
 
 use std::ffi::c_char;
 use std::time::Duration;
@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::{millis, opt_out_arg, out_arg, owned_string, remotedev_status, write, Error, Result};
 use crate::client::{
     AppOptions, BlockingApp, BlockingMonitor, BlockingSocket, ClientError, ConnectionState,
+    MonitorOptions,
 };
 use crate::relay::{DEFAULT_HOST, DEFAULT_PORT};
 
@@ -136,5 +137,64 @@ impl Address {
                 AppOptions::host_port(host, self.port.unwrap_or(DEFAULT_PORT)).url
             }
         }
+    }
+}
+
+/// The Rust options of a client of a relay (app, monitor).
+pub(crate) trait RelayClientOptions: Clone {
+    /// The defaults for the relay at `url`.
+    fn for_url(url: String) -> Self;
+    /// The relay URL.
+    fn url_mut(&mut self) -> &mut String;
+}
+
+impl RelayClientOptions for AppOptions {
+    fn for_url(url: String) -> Self {
+        AppOptions::new(url)
+    }
+    fn url_mut(&mut self) -> &mut String {
+        &mut self.url
+    }
+}
+
+impl RelayClientOptions for MonitorOptions {
+    fn for_url(url: String) -> Self {
+        MonitorOptions::new(url)
+    }
+    fn url_mut(&mut self) -> &mut String {
+        &mut self.url
+    }
+}
+
+/// What the app and monitor builders hold: the relay address and the other options.
+pub(crate) struct ClientBuilder<T> {
+    pub(crate) address: Address,
+    pub(crate) inner: T,
+}
+
+impl<T: RelayClientOptions> Default for ClientBuilder<T> {
+    fn default() -> Self {
+        ClientBuilder {
+            address: Address::default(),
+            inner: T::for_url(String::new()),
+        }
+    }
+}
+
+impl<T: RelayClientOptions> ClientBuilder<T> {
+    /// The Rust options, with the URL from the address.
+    pub(crate) fn options(&self) -> T {
+        let mut o = self.inner.clone();
+        *o.url_mut() = self.address.url();
+        o
+    }
+
+    /// The options of `builder`, or the defaults for a NULL builder.
+    pub(crate) fn options_of<B: AsRef<Self>>(builder: *const B) -> Result<T> {
+        super::options_or(
+            builder,
+            |b| b.as_ref().options(),
+            || Self::default().options(),
+        )
     }
 }

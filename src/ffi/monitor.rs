@@ -4,10 +4,10 @@
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
-use super::client;
+use super::client::{self, ClientBuilder};
 use super::dispatch::{pull, set_callback, Pulled, Slot};
 use super::{
-    free_raw, guard, guard_or, handle, into_raw, options_or, out_arg, remotedev_connection_state,
+    free_raw, guard, guard_or, handle, into_raw, out_arg, remotedev_connection_state,
     remotedev_message, remotedev_message_callback, remotedev_monitor_options, remotedev_status,
     str_arg, write,
 };
@@ -33,9 +33,7 @@ pub extern "C" fn remotedev_monitor_start(
 ) -> remotedev_status {
     guard(|| {
         let out = out_arg(out, "out")?;
-        let o = options_or(options, remotedev_monitor_options::options, || {
-            remotedev_monitor_options::default().options()
-        })?;
+        let o = ClientBuilder::options_of(options)?;
         let monitor = BlockingMonitor::start(o)?;
         write(
             out,

@@ -8,7 +8,7 @@
 
 use std::ffi::c_char;
 
-use super::client::Address;
+use super::client::ClientBuilder;
 use super::{
     free_raw, guard_or, handle, new_builder, remotedev_socket_options, remotedev_status,
     set_option, string_value,
@@ -20,26 +20,12 @@ use crate::options::{port, InvalidOption};
 /// `remotedev_monitor_options_new`, change with `remotedev_monitor_options_set_*`, pass
 /// to `remotedev_monitor_start` (which copies it), free with
 /// `remotedev_monitor_options_free`. Not thread-safe: one thread at a time.
-pub struct remotedev_monitor_options {
-    pub(crate) address: Address,
-    pub(crate) inner: MonitorOptions,
-}
+#[derive(Default)]
+pub struct remotedev_monitor_options(pub(crate) ClientBuilder<MonitorOptions>);
 
-impl Default for remotedev_monitor_options {
-    fn default() -> Self {
-        remotedev_monitor_options {
-            address: Address::default(),
-            inner: MonitorOptions::new(""),
-        }
-    }
-}
-
-impl remotedev_monitor_options {
-    /// The Rust options, with the URL from the address.
-    pub(crate) fn options(&self) -> MonitorOptions {
-        let mut o = self.inner.clone();
-        o.url = self.address.url();
-        o
+impl AsRef<ClientBuilder<MonitorOptions>> for remotedev_monitor_options {
+    fn as_ref(&self) -> &ClientBuilder<MonitorOptions> {
+        &self.0
     }
 }
 
@@ -67,7 +53,7 @@ pub extern "C" fn remotedev_monitor_options_set_url(
     url: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(url, "url"), |b, v| {
-        b.address.url = Some(v)
+        b.0.address.url = Some(v)
     })
 }
 
@@ -78,7 +64,7 @@ pub extern "C" fn remotedev_monitor_options_set_host(
     host: *const c_char,
 ) -> remotedev_status {
     set_option(options, string_value(host, "host"), |b, v| {
-        b.address.host = Some(v)
+        b.0.address.host = Some(v)
     })
 }
 
@@ -89,7 +75,7 @@ pub extern "C" fn remotedev_monitor_options_set_port(
     value: i64,
 ) -> remotedev_status {
     set_option(options, port("port", value), |b, v| {
-        b.address.port = Some(v)
+        b.0.address.port = Some(v)
     })
 }
 
@@ -101,7 +87,7 @@ pub extern "C" fn remotedev_monitor_options_set_answer_start(
     value: bool,
 ) -> remotedev_status {
     set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
-        b.inner.answer_start = v
+        b.0.inner.answer_start = v
     })
 }
 
@@ -112,5 +98,5 @@ pub extern "C" fn remotedev_monitor_options_set_socket(
     socket: *const remotedev_socket_options,
 ) -> remotedev_status {
     let value = handle(socket, "socket").map(|s| s.inner.clone());
-    set_option(options, value, |b, v| b.inner.socket = v)
+    set_option(options, value, |b, v| b.0.inner.socket = v)
 }

@@ -10,8 +10,9 @@
 
 #define WAIT_MS 20000
 
-/* A relay on a free port that keeps reports in memory. */
-static remotedev_relay *start_relay(void) {
+/* A relay on a free port that keeps reports in memory; `*url` is its URL (owned by the
+ * relay). NULL when it did not start. */
+static remotedev_relay *start_relay(const char **url) {
   remotedev_relay_options *ro = NULL;
   CHECK_OK(remotedev_relay_options_new(&ro));
   CHECK_OK(remotedev_relay_options_set_port(ro, 0));
@@ -19,6 +20,8 @@ static remotedev_relay *start_relay(void) {
   remotedev_relay *relay = NULL;
   CHECK_OK(remotedev_relay_start(ro, &relay));
   remotedev_relay_options_free(ro);
+  *url = NULL;
+  if (relay) CHECK_OK(remotedev_relay_url(relay, url));
   return relay;
 }
 
@@ -33,6 +36,17 @@ static remotedev_app *start_app(const char *url, const char *name, const char *i
   CHECK_OK(remotedev_app_start(ao, &app));
   remotedev_app_options_free(ao);
   return app;
+}
+
+/* A monitor client of the relay at `url`. */
+static remotedev_monitor *start_monitor(const char *url) {
+  remotedev_monitor_options *mo = NULL;
+  CHECK_OK(remotedev_monitor_options_new(&mo));
+  CHECK_OK(remotedev_monitor_options_set_url(mo, url));
+  remotedev_monitor *mon = NULL;
+  CHECK_OK(remotedev_monitor_start(mo, &mon));
+  remotedev_monitor_options_free(mo);
+  return mon;
 }
 
 static void test_version_and_status_text(void) {
@@ -198,12 +212,7 @@ static void test_connect_failed(void) {
   CHECK(st != REMOTEDEV_CONNECTION_STATE_OPEN && st != REMOTEDEV_CONNECTION_STATE_CLOSED);
   remotedev_app_free(app);
 
-  remotedev_monitor_options *mo = NULL;
-  CHECK_OK(remotedev_monitor_options_new(&mo));
-  CHECK_OK(remotedev_monitor_options_set_url(mo, url));
-  remotedev_monitor *mon = NULL;
-  CHECK_OK(remotedev_monitor_start(mo, &mon));
-  remotedev_monitor_options_free(mo);
+  remotedev_monitor *mon = start_monitor(url);
   CHECK_STATUS(remotedev_monitor_connect(mon, 1500, NULL), REMOTEDEV_STATUS_CONNECT_FAILED);
   CHECK(strstr(remotedev_last_error(), "refused") != NULL);
   text = NULL;
@@ -225,10 +234,9 @@ static void test_connect_failed(void) {
 
 /* Receiving on a closed handle is CLOSED (at once), never TIMEOUT. */
 static void test_closed_is_not_timeout(void) {
-  remotedev_relay *relay = start_relay();
-  if (!relay) return;
   const char *url = NULL;
-  CHECK_OK(remotedev_relay_url(relay, &url));
+  remotedev_relay *relay = start_relay(&url);
+  if (!relay) return;
 
   remotedev_app *app = start_app(url, NULL, NULL);
   char *text = (char *)0x1;
@@ -244,12 +252,7 @@ static void test_closed_is_not_timeout(void) {
   CHECK(m == NULL);
   remotedev_app_free(app);
 
-  remotedev_monitor_options *mo = NULL;
-  CHECK_OK(remotedev_monitor_options_new(&mo));
-  CHECK_OK(remotedev_monitor_options_set_url(mo, url));
-  remotedev_monitor *mon = NULL;
-  CHECK_OK(remotedev_monitor_start(mo, &mon));
-  remotedev_monitor_options_free(mo);
+  remotedev_monitor *mon = start_monitor(url);
   CHECK_OK(remotedev_monitor_connect(mon, WAIT_MS, NULL));
   CHECK_OK(remotedev_monitor_close(mon));
   remotedev_status st = REMOTEDEV_STATUS_OK;
@@ -487,10 +490,9 @@ static remotedev_message *next_of_type(remotedev_monitor *mon, const char *type)
 }
 
 static void test_app_with_real_monitor(void) {
-  remotedev_relay *relay = start_relay();
-  if (!relay) return;
   const char *url = NULL;
-  CHECK_OK(remotedev_relay_url(relay, &url));
+  remotedev_relay *relay = start_relay(&url);
+  if (!relay) return;
   uint16_t port = 0;
   CHECK_OK(remotedev_relay_port(relay, &port));
   char want[128];
@@ -627,10 +629,9 @@ static void test_app_with_real_monitor(void) {
 }
 
 static void test_socket(void) {
-  remotedev_relay *relay = start_relay();
-  if (!relay) return;
   const char *url = NULL;
-  CHECK_OK(remotedev_relay_url(relay, &url));
+  remotedev_relay *relay = start_relay(&url);
+  if (!relay) return;
 
   remotedev_socket_options *so = NULL;
   CHECK_OK(remotedev_socket_options_new(&so));
