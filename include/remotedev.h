@@ -418,7 +418,8 @@ enum remotedev_status remotedev_app_send_action(const struct remotedev_app *app,
 enum remotedev_status remotedev_app_send_state(const struct remotedev_app *app, const char *lifted_state_json);
 
 /**
- * The connection state. Thread-safe, never blocks.
+ * The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+ * never blocks.
  */
 enum remotedev_status remotedev_app_state(const struct remotedev_app *app, enum remotedev_connection_state *out);
 
@@ -488,42 +489,50 @@ void remotedev_app_options_free(struct remotedev_app_options *options);
 /**
  * The relay's URL, `ws://host:port/socketcluster/` (copied; checked at start:
  * `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_app_options_set_url(struct remotedev_app_options *options, const char *url);
 
 /**
  * The relay's host when no URL is set. Default `"127.0.0.1"`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_app_options_set_host(struct remotedev_app_options *options, const char *host);
 
 /**
  * The relay's port when no URL is set, 0 to 65535. Default 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
  */
 enum remotedev_status remotedev_app_options_set_port(struct remotedev_app_options *options, int64_t value);
 
 /**
  * The name shown in the monitor's instance list (copied). Default: none.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_app_options_set_name(struct remotedev_app_options *options, const char *name);
 
 /**
  * Identifies this store across reconnects (copied). Default: random.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_app_options_set_instance_id(struct remotedev_app_options *options, const char *id);
 
 /**
  * Actions kept for replay when a monitor sends `START`. Default 50.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_app_options_set_max_age(struct remotedev_app_options *options, int64_t value);
 
 /**
  * Messages kept while disconnected, delivered in order after reconnecting (the oldest
  * dropped beyond). Default 1000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_app_options_set_queue_limit(struct remotedev_app_options *options, int64_t value);
 
 /**
  * The socket's settings: copies `socket` (later changes to it do not apply).
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (either builder).
  */
 enum remotedev_status remotedev_app_options_set_socket(struct remotedev_app_options *options, const struct remotedev_socket_options *socket);
 
@@ -582,7 +591,8 @@ const char *remotedev_message_raw(const struct remotedev_message *message);
 
 /**
  * Copies a message, e.g. to keep one a callback lent. The copy is freed with
- * `remotedev_message_free`; `*out` is written only on success. Thread-safe.
+ * `remotedev_message_free`; `*out` is written only on success. Statuses: only
+ * `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe.
  */
 enum remotedev_status remotedev_message_clone(const struct remotedev_message *message, struct remotedev_message **out);
 
@@ -598,7 +608,8 @@ void remotedev_message_free(struct remotedev_message *message);
  * `{"type":"DISPATCH","action":ACTION,"state":"STATE"[,"instanceId":"ID"]}`. `action`
  * is JSON (e.g. `{"type":"JUMP_TO_ACTION","actionId":1}`); `state` (JSON, sent as a
  * string) and `instance_id` may be NULL. On success `*out` is a new string the caller
- * frees with `remotedev_string_free`. Thread-safe, never blocks.
+ * frees with `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+ * `REMOTEDEV_STATUS_INVALID_JSON` (`action`). Thread-safe, never blocks.
  */
 enum remotedev_status remotedev_dispatch_command(const char *action, const char *state, const char *instance_id, char **out);
 
@@ -623,7 +634,8 @@ enum remotedev_status remotedev_monitor_start(const struct remotedev_monitor_opt
 enum remotedev_status remotedev_monitor_connect(const struct remotedev_monitor *monitor, uint32_t timeout_ms, char **id);
 
 /**
- * The connection state. Thread-safe, never blocks.
+ * The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+ * never blocks.
  */
 enum remotedev_status remotedev_monitor_state(const struct remotedev_monitor *monitor, enum remotedev_connection_state *out);
 
@@ -697,27 +709,32 @@ void remotedev_monitor_options_free(struct remotedev_monitor_options *options);
 /**
  * The relay's URL, `ws://host:port/socketcluster/` (copied; checked at start:
  * `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_monitor_options_set_url(struct remotedev_monitor_options *options, const char *url);
 
 /**
  * The relay's host when no URL is set. Default `"127.0.0.1"`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_monitor_options_set_host(struct remotedev_monitor_options *options, const char *host);
 
 /**
  * The relay's port when no URL is set, 0 to 65535. Default 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
  */
 enum remotedev_status remotedev_monitor_options_set_port(struct remotedev_monitor_options *options, int64_t value);
 
 /**
  * Answer each app's `START` with a targeted `START` so it sends its state, as the
  * DevTools app does. Default true.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
  */
 enum remotedev_status remotedev_monitor_options_set_answer_start(struct remotedev_monitor_options *options, bool value);
 
 /**
  * The socket's settings: copies `socket` (later changes to it do not apply).
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (either builder).
  */
 enum remotedev_status remotedev_monitor_options_set_socket(struct remotedev_monitor_options *options, const struct remotedev_socket_options *socket);
 
@@ -777,75 +794,88 @@ void remotedev_relay_options_free(struct remotedev_relay_options *options);
 /**
  * Interface to listen on (copied). Default `"127.0.0.1"`: the relay has no
  * authentication, so `"0.0.0.0"` exposes it to the network.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_relay_options_set_host(struct remotedev_relay_options *options, const char *host);
 
 /**
  * TCP port, 0 to 65535; 0 picks a free one (read it back with `remotedev_relay_port`).
  * Default 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
  */
 enum remotedev_status remotedev_relay_options_set_port(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * How often each socket is pinged, in ms (above 0, below the ping timeout). Default
  * 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_ping_interval_ms(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Silence after which a socket is closed with 4001, in ms; also sent to clients as
  * their ping timeout. Default 20000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_ping_timeout_ms(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * How long a new socket has to send `#handshake` before it is closed with 4005, in
  * ms. Default 10000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_handshake_timeout_ms(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * How long a logged-in socket may take to subscribe to its channel before messages
  * addressed to it are sent as plain events, in ms. Default 2000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_subscribe_grace_ms(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Largest inbound message in bytes (larger: closed with 1009). Default 100 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_max_payload(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Bytes that may wait in one socket's outbound queue (beyond: closed with 4100).
  * Default 64 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_outbound_limit(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Messages addressed to a socket held until it subscribes (the oldest dropped
  * beyond). Default 100.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_pending_limit(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Channels one socket may subscribe to. Default 1000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_channel_limit(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Largest HTTP request body (`POST /`, `POST /graphql`) in bytes; larger ones get
  * 413. Default 16 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_max_request_body(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Runtime worker threads; 0 (the default): one per CPU.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_relay_options_set_worker_threads(struct remotedev_relay_options *options, int64_t value);
 
 /**
  * Which keep-alive form to speak: `"auto"` (the default: both until the first pong),
  * `"1"` (socketcluster ≤ 14) or `"2"` (≥ 15).
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_ARGUMENT`.
  */
 enum remotedev_status remotedev_relay_options_set_protocol_version(struct remotedev_relay_options *options, const char *version);
 
@@ -853,14 +883,16 @@ enum remotedev_status remotedev_relay_options_set_protocol_version(struct remote
  * Where reports are stored: an SQLite file path (created if missing; its folder must
  * exist) or `":memory:"` (lost when the relay stops). Default: `reports.sqlite3` in the
  * `remotedev` folder of the user's data directory.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
 enum remotedev_status remotedev_relay_options_set_db(struct remotedev_relay_options *options, const char *path);
 
 /**
  * Where reports are stored, from a knex configuration file as the reference relay's
  * `--dbOptions` (e.g. `{"client":"sqlite3","connection":{"filename":":memory:"}}`),
- * read now. Statuses also: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for an unreadable file
- * or a configuration that is not SQLite (the text says which). Blocks to read the file.
+ * read now. Blocks to read the file. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+ * `REMOTEDEV_STATUS_INVALID_ARGUMENT` for an unreadable file or a configuration that is
+ * not SQLite (the text says which).
  */
 enum remotedev_status remotedev_relay_options_set_db_options_file(struct remotedev_relay_options *options, const char *path);
 
@@ -885,7 +917,8 @@ enum remotedev_status remotedev_socket_create(const char *url, const struct remo
 enum remotedev_status remotedev_socket_connect(const struct remotedev_socket *socket, uint32_t timeout_ms, char **id);
 
 /**
- * The connection state. Thread-safe, never blocks.
+ * The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+ * never blocks.
  */
 enum remotedev_status remotedev_socket_state(const struct remotedev_socket *socket, enum remotedev_connection_state *out);
 
@@ -1028,49 +1061,58 @@ void remotedev_socket_options_free(struct remotedev_socket_options *options);
 
 /**
  * Reconnect after the connection is lost. Default true.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
  */
 enum remotedev_status remotedev_socket_options_set_reconnect(struct remotedev_socket_options *options, bool value);
 
 /**
  * How long an invoke (and the clients' login) waits for its answer, in ms. Default
  * 10000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_ack_timeout_ms(struct remotedev_socket_options *options, int64_t value);
 
 /**
  * From starting a connection to the WebSocket being open, in ms. Default 20000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_connect_timeout_ms(struct remotedev_socket_options *options, int64_t value);
 
 /**
  * Transmits held while not connected (the oldest dropped beyond). Default 1000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_queue_limit(struct remotedev_socket_options *options, int64_t value);
 
 /**
  * Largest inbound message in bytes. Default 100 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_max_payload(struct remotedev_socket_options *options, int64_t value);
 
 /**
  * The delay before the first reconnect attempt, in ms. Default 10000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_initial_delay_ms(struct remotedev_socket_options *options, int64_t value);
 
 /**
  * Up to this much is added at random to the first delay, in ms. Default 30000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_randomness_ms(struct remotedev_socket_options *options, int64_t value);
 
 /**
  * Each further attempt waits this many times longer (finite, ≥ 1; checked at start).
  * Default 1.5.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_multiplier(struct remotedev_socket_options *options, double value);
 
 /**
  * The longest delay between attempts, in ms (at least the initial delay). Default
  * 60000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_max_delay_ms(struct remotedev_socket_options *options, int64_t value);
 

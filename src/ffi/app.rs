@@ -118,7 +118,8 @@ pub extern "C" fn remotedev_app_send_state(
     })
 }
 
-/// The connection state. Thread-safe, never blocks.
+/// The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+/// never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_app_state(
     app: *const remotedev_app,

@@ -49,6 +49,7 @@ pub extern "C" fn remotedev_app_options_free(options: *mut remotedev_app_options
 
 /// The relay's URL, `ws://host:port/socketcluster/` (copied; checked at start:
 /// `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_url(
     options: *mut remotedev_app_options,
@@ -60,6 +61,7 @@ pub extern "C" fn remotedev_app_options_set_url(
 }
 
 /// The relay's host when no URL is set. Default `"127.0.0.1"`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_host(
     options: *mut remotedev_app_options,
@@ -71,6 +73,7 @@ pub extern "C" fn remotedev_app_options_set_host(
 }
 
 /// The relay's port when no URL is set, 0 to 65535. Default 8000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_port(
     options: *mut remotedev_app_options,
@@ -82,6 +85,7 @@ pub extern "C" fn remotedev_app_options_set_port(
 }
 
 /// The name shown in the monitor's instance list (copied). Default: none.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_name(
     options: *mut remotedev_app_options,
@@ -93,6 +97,7 @@ pub extern "C" fn remotedev_app_options_set_name(
 }
 
 /// Identifies this store across reconnects (copied). Default: random.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_instance_id(
     options: *mut remotedev_app_options,
@@ -104,6 +109,7 @@ pub extern "C" fn remotedev_app_options_set_instance_id(
 }
 
 /// Actions kept for replay when a monitor sends `START`. Default 50.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_max_age(
     options: *mut remotedev_app_options,
@@ -116,6 +122,7 @@ pub extern "C" fn remotedev_app_options_set_max_age(
 
 /// Messages kept while disconnected, delivered in order after reconnecting (the oldest
 /// dropped beyond). Default 1000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_queue_limit(
     options: *mut remotedev_app_options,
@@ -127,6 +134,7 @@ pub extern "C" fn remotedev_app_options_set_queue_limit(
 }
 
 /// The socket's settings: copies `socket` (later changes to it do not apply).
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (either builder).
 #[no_mangle]
 pub extern "C" fn remotedev_app_options_set_socket(
     options: *mut remotedev_app_options,

@@ -183,7 +183,8 @@ pub extern "C" fn remotedev_message_raw(message: *const remotedev_message) -> *c
 }
 
 /// Copies a message, e.g. to keep one a callback lent. The copy is freed with
-/// `remotedev_message_free`; `*out` is written only on success. Thread-safe.
+/// `remotedev_message_free`; `*out` is written only on success. Statuses: only
+/// `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn remotedev_message_clone(
     message: *const remotedev_message,
@@ -209,7 +210,8 @@ pub extern "C" fn remotedev_message_free(message: *mut remotedev_message) {
 /// `{"type":"DISPATCH","action":ACTION,"state":"STATE"[,"instanceId":"ID"]}`. `action`
 /// is JSON (e.g. `{"type":"JUMP_TO_ACTION","actionId":1}`); `state` (JSON, sent as a
 /// string) and `instance_id` may be NULL. On success `*out` is a new string the caller
-/// frees with `remotedev_string_free`. Thread-safe, never blocks.
+/// frees with `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+/// `REMOTEDEV_STATUS_INVALID_JSON` (`action`). Thread-safe, never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_dispatch_command(
     action: *const c_char,

@@ -61,7 +61,8 @@ pub extern "C" fn remotedev_monitor_connect(
     guard(|| client::connect(&*handle(monitor, "monitor")?.monitor, timeout_ms, id))
 }
 
-/// The connection state. Thread-safe, never blocks.
+/// The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+/// never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_state(
     monitor: *const remotedev_monitor,

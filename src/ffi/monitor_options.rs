@@ -47,6 +47,7 @@ pub extern "C" fn remotedev_monitor_options_free(options: *mut remotedev_monitor
 
 /// The relay's URL, `ws://host:port/socketcluster/` (copied; checked at start:
 /// `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_url(
     options: *mut remotedev_monitor_options,
@@ -58,6 +59,7 @@ pub extern "C" fn remotedev_monitor_options_set_url(
 }
 
 /// The relay's host when no URL is set. Default `"127.0.0.1"`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_host(
     options: *mut remotedev_monitor_options,
@@ -69,6 +71,7 @@ pub extern "C" fn remotedev_monitor_options_set_host(
 }
 
 /// The relay's port when no URL is set, 0 to 65535. Default 8000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_port(
     options: *mut remotedev_monitor_options,
@@ -81,6 +84,7 @@ pub extern "C" fn remotedev_monitor_options_set_port(
 
 /// Answer each app's `START` with a targeted `START` so it sends its state, as the
 /// DevTools app does. Default true.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_answer_start(
     options: *mut remotedev_monitor_options,
@@ -92,6 +96,7 @@ pub extern "C" fn remotedev_monitor_options_set_answer_start(
 }
 
 /// The socket's settings: copies `socket` (later changes to it do not apply).
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (either builder).
 #[no_mangle]
 pub extern "C" fn remotedev_monitor_options_set_socket(
     options: *mut remotedev_monitor_options,

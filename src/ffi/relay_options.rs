@@ -45,6 +45,7 @@ pub extern "C" fn remotedev_relay_options_free(options: *mut remotedev_relay_opt
 
 /// Interface to listen on (copied). Default `"127.0.0.1"`: the relay has no
 /// authentication, so `"0.0.0.0"` exposes it to the network.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_host(
     options: *mut remotedev_relay_options,
@@ -55,6 +56,7 @@ pub extern "C" fn remotedev_relay_options_set_host(
 
 /// TCP port, 0 to 65535; 0 picks a free one (read it back with `remotedev_relay_port`).
 /// Default 8000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_port(
     options: *mut remotedev_relay_options,
@@ -65,6 +67,7 @@ pub extern "C" fn remotedev_relay_options_set_port(
 
 /// How often each socket is pinged, in ms (above 0, below the ping timeout). Default
 /// 8000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_ping_interval_ms(
     options: *mut remotedev_relay_options,
@@ -77,6 +80,7 @@ pub extern "C" fn remotedev_relay_options_set_ping_interval_ms(
 
 /// Silence after which a socket is closed with 4001, in ms; also sent to clients as
 /// their ping timeout. Default 20000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_ping_timeout_ms(
     options: *mut remotedev_relay_options,
@@ -89,6 +93,7 @@ pub extern "C" fn remotedev_relay_options_set_ping_timeout_ms(
 
 /// How long a new socket has to send `#handshake` before it is closed with 4005, in
 /// ms. Default 10000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_handshake_timeout_ms(
     options: *mut remotedev_relay_options,
@@ -101,6 +106,7 @@ pub extern "C" fn remotedev_relay_options_set_handshake_timeout_ms(
 
 /// How long a logged-in socket may take to subscribe to its channel before messages
 /// addressed to it are sent as plain events, in ms. Default 2000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_subscribe_grace_ms(
     options: *mut remotedev_relay_options,
@@ -112,6 +118,7 @@ pub extern "C" fn remotedev_relay_options_set_subscribe_grace_ms(
 }
 
 /// Largest inbound message in bytes (larger: closed with 1009). Default 100 MiB.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_max_payload(
     options: *mut remotedev_relay_options,
@@ -124,6 +131,7 @@ pub extern "C" fn remotedev_relay_options_set_max_payload(
 
 /// Bytes that may wait in one socket's outbound queue (beyond: closed with 4100).
 /// Default 64 MiB.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_outbound_limit(
     options: *mut remotedev_relay_options,
@@ -136,6 +144,7 @@ pub extern "C" fn remotedev_relay_options_set_outbound_limit(
 
 /// Messages addressed to a socket held until it subscribes (the oldest dropped
 /// beyond). Default 100.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_pending_limit(
     options: *mut remotedev_relay_options,
@@ -147,6 +156,7 @@ pub extern "C" fn remotedev_relay_options_set_pending_limit(
 }
 
 /// Channels one socket may subscribe to. Default 1000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_channel_limit(
     options: *mut remotedev_relay_options,
@@ -159,6 +169,7 @@ pub extern "C" fn remotedev_relay_options_set_channel_limit(
 
 /// Largest HTTP request body (`POST /`, `POST /graphql`) in bytes; larger ones get
 /// 413. Default 16 MiB.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_max_request_body(
     options: *mut remotedev_relay_options,
@@ -170,6 +181,7 @@ pub extern "C" fn remotedev_relay_options_set_max_request_body(
 }
 
 /// Runtime worker threads; 0 (the default): one per CPU.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_worker_threads(
     options: *mut remotedev_relay_options,
@@ -182,6 +194,7 @@ pub extern "C" fn remotedev_relay_options_set_worker_threads(
 
 /// Which keep-alive form to speak: `"auto"` (the default: both until the first pong),
 /// `"1"` (socketcluster ≤ 14) or `"2"` (≥ 15).
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_ARGUMENT`.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_protocol_version(
     options: *mut remotedev_relay_options,
@@ -197,6 +210,7 @@ pub extern "C" fn remotedev_relay_options_set_protocol_version(
 /// Where reports are stored: an SQLite file path (created if missing; its folder must
 /// exist) or `":memory:"` (lost when the relay stops). Default: `reports.sqlite3` in the
 /// `remotedev` folder of the user's data directory.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_db(
     options: *mut remotedev_relay_options,
@@ -208,8 +222,9 @@ pub extern "C" fn remotedev_relay_options_set_db(
 
 /// Where reports are stored, from a knex configuration file as the reference relay's
 /// `--dbOptions` (e.g. `{"client":"sqlite3","connection":{"filename":":memory:"}}`),
-/// read now. Statuses also: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for an unreadable file
-/// or a configuration that is not SQLite (the text says which). Blocks to read the file.
+/// read now. Blocks to read the file. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+/// `REMOTEDEV_STATUS_INVALID_ARGUMENT` for an unreadable file or a configuration that is
+/// not SQLite (the text says which).
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_db_options_file(
     options: *mut remotedev_relay_options,

@@ -80,7 +80,8 @@ pub extern "C" fn remotedev_socket_connect(
     guard(|| client::connect(&*handle(socket, "socket")?.socket, timeout_ms, id))
 }
 
-/// The connection state. Thread-safe, never blocks.
+/// The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+/// never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_state(
     socket: *const remotedev_socket,

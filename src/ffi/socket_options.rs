@@ -41,6 +41,7 @@ pub extern "C" fn remotedev_socket_options_free(options: *mut remotedev_socket_o
 }
 
 /// Reconnect after the connection is lost. Default true.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_reconnect(
     options: *mut remotedev_socket_options,
@@ -53,6 +54,7 @@ pub extern "C" fn remotedev_socket_options_set_reconnect(
 
 /// How long an invoke (and the clients' login) waits for its answer, in ms. Default
 /// 10000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_ack_timeout_ms(
     options: *mut remotedev_socket_options,
@@ -64,6 +66,7 @@ pub extern "C" fn remotedev_socket_options_set_ack_timeout_ms(
 }
 
 /// From starting a connection to the WebSocket being open, in ms. Default 20000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_connect_timeout_ms(
     options: *mut remotedev_socket_options,
@@ -75,6 +78,7 @@ pub extern "C" fn remotedev_socket_options_set_connect_timeout_ms(
 }
 
 /// Transmits held while not connected (the oldest dropped beyond). Default 1000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_queue_limit(
     options: *mut remotedev_socket_options,
@@ -86,6 +90,7 @@ pub extern "C" fn remotedev_socket_options_set_queue_limit(
 }
 
 /// Largest inbound message in bytes. Default 100 MiB.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_max_payload(
     options: *mut remotedev_socket_options,
@@ -97,6 +102,7 @@ pub extern "C" fn remotedev_socket_options_set_max_payload(
 }
 
 /// The delay before the first reconnect attempt, in ms. Default 10000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_initial_delay_ms(
     options: *mut remotedev_socket_options,
@@ -108,6 +114,7 @@ pub extern "C" fn remotedev_socket_options_set_backoff_initial_delay_ms(
 }
 
 /// Up to this much is added at random to the first delay, in ms. Default 30000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_randomness_ms(
     options: *mut remotedev_socket_options,
@@ -120,6 +127,7 @@ pub extern "C" fn remotedev_socket_options_set_backoff_randomness_ms(
 
 /// Each further attempt waits this many times longer (finite, ≥ 1; checked at start).
 /// Default 1.5.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_multiplier(
     options: *mut remotedev_socket_options,
@@ -132,6 +140,7 @@ pub extern "C" fn remotedev_socket_options_set_backoff_multiplier(
 
 /// The longest delay between attempts, in ms (at least the initial delay). Default
 /// 60000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_max_delay_ms(
     options: *mut remotedev_socket_options,
