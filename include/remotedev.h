@@ -2,18 +2,29 @@
  * libremotedev: the C API of the RemoteDev / Redux DevTools relay and clients.
  *
  * Conventions
- * - Every type is opaque except the options structs (fill them with their *_init).
+ * - Every type is opaque. Settings go through builders: *_options_new(&b), then
+ *   *_options_set_*(b, value), *_start(b, &out) (copies b; NULL b: the defaults),
+ *   *_options_free(b). Adding an option is a new setter, never an ABI break.
  * - Every fallible function returns a remotedev_status; REMOTEDEV_STATUS_OK is 0.
- *   Out-parameters are written only on success. remotedev_last_error() gives the
- *   calling thread's last error text, remotedev_status_message() a fixed text per code.
+ *   Each function's documentation names the statuses it can return besides OK,
+ *   NULL_ARGUMENT and PANIC. Out-parameters are written only on success.
+ *   remotedev_last_error() gives the calling thread's last error text (option
+ *   refusals in the same words as the Rust API), remotedev_status_message() a fixed
+ *   text per code.
+ * - Connecting: *_start / remotedev_socket_create return at once and connect in the
+ *   background; *_connect(handle, timeout_ms, &id) waits (CONNECT_FAILED names the
+ *   endpoint and the OS error). Receiving: *_next is TIMEOUT when nothing came yet and
+ *   CLOSED once nothing ever will.
  * - Handle arguments must be NULL (reported as REMOTEDEV_STATUS_NULL_ARGUMENT) or a
- *   live handle from this library; never use a handle after its *_free.
+ *   live handle from this library; never use a handle after its *_free. Every *_free
+ *   accepts NULL.
  * - Strings in are NUL-terminated UTF-8, copied during the call; invalid UTF-8 is
  *   REMOTEDEV_STATUS_INVALID_UTF8. Strings out say who owns them: `char *` results are
  *   the caller's and are freed with remotedev_string_free(); `const char *` results
  *   belong to the handle they came from.
  * - JSON arguments are JSON text; text that is not JSON is REMOTEDEV_STATUS_INVALID_JSON.
- * - Threads: functions may be called from any thread; "blocks" says when a call waits.
+ * - Threads: handles may be used from any thread at once (builders from one thread at
+ *   a time); "blocks" says when a call waits.
  *   Callbacks run on a thread the library owns (one dispatcher thread per client,
  *   subscription or socket that has a callback set), never on the calling thread and
  *   never on the network runtime's threads, so they may call back into the library.
@@ -96,7 +107,7 @@ typedef enum remotedev_socket_event_kind {
    */
   REMOTEDEV_SOCKET_EVENT_KIND_DISCONNECTED = 2,
   /**
-   * An error; `text` describes it.
+   * An error; `text` describes it (e.g. why a connection attempt failed).
    */
   REMOTEDEV_SOCKET_EVENT_KIND_ERROR = 3,
   /**
@@ -124,7 +135,9 @@ typedef enum remotedev_socket_event_kind {
 /**
  * The result of every fallible call. `REMOTEDEV_STATUS_OK` is 0; anything else is an
  * error whose text `remotedev_last_error()` (same thread) or
- * `remotedev_status_message()` gives.
+ * `remotedev_status_message()` gives. Each function's documentation names the
+ * statuses it can return besides `OK`, `NULL_ARGUMENT` (a required pointer was NULL)
+ * and `PANIC` (a bug, caught), which any function that takes pointers can return.
  */
 typedef enum remotedev_status {
   /**
@@ -140,7 +153,9 @@ typedef enum remotedev_status {
    */
   REMOTEDEV_STATUS_INVALID_UTF8 = 2,
   /**
-   * An argument is out of its range (e.g. an empty event name, a bad host).
+   * An argument or option is out of its range; the last error names it and says
+   * why, in the same words as the Rust API (e.g. `invalid option ping_interval:
+   * must be greater than 0 ms`).
    */
   REMOTEDEV_STATUS_INVALID_ARGUMENT = 3,
   /**
@@ -156,11 +171,12 @@ typedef enum remotedev_status {
    */
   REMOTEDEV_STATUS_ADDR_IN_USE = 6,
   /**
-   * An operating-system error (listening, starting threads).
+   * An operating-system error (listening, opening the report store, threads).
    */
   REMOTEDEV_STATUS_IO = 7,
   /**
-   * Nothing happened within the timeout (no connection, no message).
+   * Nothing happened within the timeout (no connection yet, no message yet); a
+   * later call may succeed.
    */
   REMOTEDEV_STATUS_TIMEOUT = 8,
   /**
@@ -172,7 +188,8 @@ typedef enum remotedev_status {
    */
   REMOTEDEV_STATUS_DISCONNECTED = 10,
   /**
-   * The client was closed (by `*_close` or a permanent close code).
+   * The handle is closed for good (by `*_close`, a permanent close code, or the
+   * subscription ended): nothing more will arrive.
    */
   REMOTEDEV_STATUS_CLOSED = 11,
   /**
@@ -195,13 +212,30 @@ typedef enum remotedev_status {
    * An internal error (a Rust panic was caught). The handle may be unusable.
    */
   REMOTEDEV_STATUS_PANIC = 16,
+  /**
+   * The relay could not be reached or refused the handshake; the last error names
+   * the endpoint and the cause (e.g. `Connection refused (os error 111)`).
+   */
+  REMOTEDEV_STATUS_CONNECT_FAILED = 17,
+  /**
+   * Nothing to report: the client has had no error (from `*_last_error`).
+   */
+  REMOTEDEV_STATUS_NO_ERROR = 18,
 } remotedev_status;
 
 /**
- * An app client (opaque). Every function on it may be called from any thread at once,
- * except `remotedev_app_free`. Free with `remotedev_app_free`.
+ * An app client (opaque). Thread-safe: every function on it may be called from any
+ * thread at once, except `remotedev_app_free`. Free with `remotedev_app_free`.
  */
 typedef struct remotedev_app remotedev_app;
+
+/**
+ * An app client's settings (opaque builder): create with `remotedev_app_options_new`,
+ * change with `remotedev_app_options_set_*`, pass to `remotedev_app_start` (which
+ * copies it), free with `remotedev_app_options_free`. Not thread-safe: one thread at
+ * a time.
+ */
+typedef struct remotedev_app_options remotedev_app_options;
 
 /**
  * A received message (opaque). Free with `remotedev_message_free`. Immutable: the
@@ -210,78 +244,62 @@ typedef struct remotedev_app remotedev_app;
 typedef struct remotedev_message remotedev_message;
 
 /**
- * A monitor client (opaque). Every function on it may be called from any thread at
- * once, except `remotedev_monitor_free`.
+ * A monitor client (opaque). Thread-safe: every function on it may be called from any
+ * thread at once, except `remotedev_monitor_free`.
  */
 typedef struct remotedev_monitor remotedev_monitor;
 
 /**
- * A running (or stopped) relay (opaque). All functions on it may be called from any
- * thread; free it with `remotedev_relay_free`.
+ * A monitor client's settings (opaque builder): create with
+ * `remotedev_monitor_options_new`, change with `remotedev_monitor_options_set_*`, pass
+ * to `remotedev_monitor_start` (which copies it), free with
+ * `remotedev_monitor_options_free`. Not thread-safe: one thread at a time.
+ */
+typedef struct remotedev_monitor_options remotedev_monitor_options;
+
+/**
+ * A running (or stopped) relay (opaque). Thread-safe: every function on it may be
+ * called from any thread at once, except `remotedev_relay_free`.
  */
 typedef struct remotedev_relay remotedev_relay;
 
 /**
- * A SocketCluster client socket (opaque). Every function on it may be called from
- * any thread at once, except `remotedev_socket_free`.
+ * A relay's settings (opaque builder): create with `remotedev_relay_options_new`,
+ * change with the `remotedev_relay_options_set_*` functions, pass to
+ * `remotedev_relay_start` (which copies it) and free with
+ * `remotedev_relay_options_free`. Not thread-safe: use one builder from one thread at
+ * a time.
+ */
+typedef struct remotedev_relay_options remotedev_relay_options;
+
+/**
+ * A SocketCluster client socket (opaque). Thread-safe: every function on it may be
+ * called from any thread at once, except `remotedev_socket_free`.
  */
 typedef struct remotedev_socket remotedev_socket;
 
 /**
- * A connection event (opaque, immutable). Free the ones from
- * `remotedev_socket_next_event` with `remotedev_socket_event_free`.
+ * A connection event (opaque, immutable: its getters may be called from any thread at
+ * once). Free the ones from `remotedev_socket_next_event` with
+ * `remotedev_socket_event_free`; the ones lent to a callback live for the call.
  */
 typedef struct remotedev_socket_event remotedev_socket_event;
 
 /**
- * Messages of one channel (`remotedev_socket_subscribe`) or data of one event name
- * (`remotedev_socket_on`), in order (opaque). Free with `remotedev_subscription_free`;
- * it may outlive its socket (it then only times out).
+ * A socket's settings (opaque builder): create with `remotedev_socket_options_new`,
+ * change with `remotedev_socket_options_set_*`, pass to `remotedev_socket_create` or
+ * to an app / monitor builder (both copy it), free with
+ * `remotedev_socket_options_free`. Not thread-safe: one thread at a time.
  */
-typedef struct remotedev_subscription remotedev_subscription;
+typedef struct remotedev_socket_options remotedev_socket_options;
 
 /**
- * App client settings. Fill with `remotedev_app_options_init`, then change fields.
- * Strings are NUL-terminated UTF-8, copied during `remotedev_app_new`.
+ * Messages of one channel or data of one event name (opaque). Thread-safe: every
+ * function on it may be called from any thread (concurrent `*_next` calls take
+ * turns), except `remotedev_subscription_free`. It may outlive its socket: it then
+ * reports `REMOTEDEV_STATUS_CLOSED`.
  */
-typedef struct remotedev_app_options {
-  /**
-   * `ws://host:port/socketcluster/`. NULL: built from `host` and `port`.
-   */
-  const char *url;
-  /**
-   * Relay host when `url` is NULL. NULL: `"127.0.0.1"`.
-   */
-  const char *host;
-  /**
-   * Relay port when `url` is NULL. Default 8000.
-   */
-  uint16_t port;
-  /**
-   * Name shown in the monitor's instance list. NULL: none.
-   */
-  const char *name;
-  /**
-   * Identifies this store across reconnects. NULL: random.
-   */
-  const char *instance_id;
-  /**
-   * Actions kept for replay when a monitor sends `START`. Default 50.
-   */
-  uint32_t max_age;
-  /**
-   * Reconnect after the connection is lost. Default true.
-   */
-  bool reconnect;
-  /**
-   * How long an invoke (the login) waits for its answer, in ms. Default 10000.
-   */
-  uint32_t ack_timeout_ms;
-  /**
-   * From starting a connection to the WebSocket being open, in ms. Default 20000.
-   */
-  uint32_t connect_timeout_ms;
-} remotedev_app_options;
+typedef struct remotedev_subscription remotedev_subscription;
 
 /**
  * Called with each message a client receives, on the client's dispatcher thread (a
@@ -291,101 +309,6 @@ typedef struct remotedev_app_options {
  * function of the library, including setting another callback or freeing the client.
  */
 typedef void (*remotedev_message_callback)(void *userdata, const struct remotedev_message *message);
-
-/**
- * Monitor client settings. Fill with `remotedev_monitor_options_init`.
- */
-typedef struct remotedev_monitor_options {
-  /**
-   * `ws://host:port/socketcluster/`. NULL: built from `host` and `port`.
-   */
-  const char *url;
-  /**
-   * Relay host when `url` is NULL. NULL: `"127.0.0.1"`.
-   */
-  const char *host;
-  /**
-   * Relay port when `url` is NULL. Default 8000.
-   */
-  uint16_t port;
-  /**
-   * Answer each app's `START` with a targeted `START` so it sends its state, as the
-   * DevTools app does. Default true.
-   */
-  bool answer_start;
-  /**
-   * Reconnect after the connection is lost. Default true.
-   */
-  bool reconnect;
-  /**
-   * How long an invoke waits for its answer, in ms. Default 10000.
-   */
-  uint32_t ack_timeout_ms;
-  /**
-   * From starting a connection to the WebSocket being open, in ms. Default 20000.
-   */
-  uint32_t connect_timeout_ms;
-} remotedev_monitor_options;
-
-/**
- * Relay settings. Fill with `remotedev_relay_options_init`, then change fields.
- */
-typedef struct remotedev_relay_options {
-  /**
-   * Interface to listen on (NUL-terminated UTF-8, copied during the call). NULL:
-   * `"127.0.0.1"`. The relay has no authentication: `"0.0.0.0"` exposes it.
-   */
-  const char *host;
-  /**
-   * TCP port; 0 picks a free one (read it back with `remotedev_relay_port`).
-   * Default 8000.
-   */
-  uint16_t port;
-  /**
-   * How often each socket is pinged, in ms. Default 8000.
-   */
-  uint32_t ping_interval_ms;
-  /**
-   * Silence after which a socket is closed with 4001, in ms. Default 20000.
-   */
-  uint32_t ping_timeout_ms;
-  /**
-   * Largest inbound message in bytes (larger: closed with 1009). Default 100 MiB.
-   */
-  uint64_t max_payload;
-  /**
-   * Bytes that may wait in one socket's outbound queue. Default 64 MiB.
-   */
-  uint64_t outbound_limit;
-  /**
-   * Runtime worker threads; 0: one per CPU. Default 0.
-   */
-  uint32_t worker_threads;
-  /**
-   * Process-wide stderr logging set when the relay starts (see
-   * `remotedev_set_log_level`): 0 silent, 1 errors, 2 warnings, 3 info; -1 leaves
-   * the current level. Default 1.
-   */
-  int log_level;
-} remotedev_relay_options;
-
-/**
- * Socket settings. Fill with `remotedev_socket_options_init`.
- */
-typedef struct remotedev_socket_options {
-  /**
-   * Reconnect after the connection is lost. Default true.
-   */
-  bool reconnect;
-  /**
-   * How long `remotedev_socket_invoke` waits for the answer, in ms. Default 10000.
-   */
-  uint32_t ack_timeout_ms;
-  /**
-   * From starting a connection to the WebSocket being open, in ms. Default 20000.
-   */
-  uint32_t connect_timeout_ms;
-} remotedev_socket_options;
 
 /**
  * Called with each connection event on the socket's dispatcher thread (library-owned,
@@ -437,70 +360,93 @@ const char *remotedev_status_message(int status);
 void remotedev_string_free(char *s);
 
 /**
- * Sets how much the library logs to stderr, process-wide: 0 silent, 1 errors,
- * 2 warnings, 3 info, 4 debug, 5 trace. The first call with a level above 0 installs a
- * stderr logger unless the process already has a global `tracing` subscriber (then
- * the level has no effect). Thread-safe, never blocks.
+ * Sets how much the library logs to stderr, process-wide, on the scale of the
+ * `remotedev` command line's `--logLevel`: 0 silent, 1 errors, 2 warnings, 3 info,
+ * 4 debug, 5 trace. The first call above 0 installs a stderr logger unless the process
+ * already has a global `tracing` subscriber (then the level has no effect). Nothing is
+ * logged before the first call.
+ *
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0..=5 (`invalid option
+ * log_level: must be 0 (silent) to 5 (trace), got 9`). Thread-safe, never blocks.
  */
-void remotedev_set_log_level(int level);
+enum remotedev_status remotedev_set_log_level(int level);
 
 /**
- * Fills `*options` with the defaults. Thread-safe, never blocks.
+ * Creates an app client with the settings of `options` (copied; NULL: the defaults,
+ * relay `ws://127.0.0.1:8000/socketcluster/`) and starts connecting in the background:
+ * it returns at once (see `remotedev_app_connect`). On success `*out` is the new
+ * client.
+ *
+ * Statuses: `REMOTEDEV_STATUS_INVALID_URL`, `REMOTEDEV_STATUS_INVALID_ARGUMENT` (an
+ * option the core's `validate` refuses, e.g. `invalid option max_age: must be greater
+ * than 0`), `REMOTEDEV_STATUS_IO` (no threads). Never blocks. Thread-safe.
  */
-enum remotedev_status remotedev_app_options_init(struct remotedev_app_options *options);
-
-/**
- * Creates an app client and starts connecting in the background (it returns at once;
- * see `remotedev_app_connect`). On success `*out` is the new client.
- * Errors: `REMOTEDEV_STATUS_INVALID_URL`, `REMOTEDEV_STATUS_INVALID_UTF8`, …
- */
-enum remotedev_status remotedev_app_new(const struct remotedev_app_options *options, struct remotedev_app **out);
+enum remotedev_status remotedev_app_start(const struct remotedev_app_options *options, struct remotedev_app **out);
 
 /**
  * Waits up to `timeout_ms` until the client is connected and logged in (ready to
- * stream). `REMOTEDEV_STATUS_TIMEOUT` if not; the connection attempt goes on.
- * Blocks the calling thread only.
+ * stream). On success, when `id` is not NULL, `*id` is the socket id (a new string
+ * freed with `remotedev_string_free`).
+ *
+ * Statuses: `REMOTEDEV_STATUS_CONNECT_FAILED` when the last attempt failed (the last
+ * error names the endpoint and the cause, e.g. `cannot connect to
+ * ws://127.0.0.1:9/socketcluster/: Connection refused (os error 111)`),
+ * `REMOTEDEV_STATUS_TIMEOUT` when no attempt has finished yet, `REMOTEDEV_STATUS_CLOSED`
+ * after close. The client goes on retrying in the background unless closed. Blocks
+ * the calling thread only.
  */
-enum remotedev_status remotedev_app_connect(const struct remotedev_app *app, uint32_t timeout_ms);
+enum remotedev_status remotedev_app_connect(const struct remotedev_app *app, uint32_t timeout_ms, char **id);
 
 /**
  * Starts a new log with `state_json` (JSON text) as the initial state (`INIT`). Kept
- * and sent after reconnecting when not connected. Never blocks.
- * `REMOTEDEV_STATUS_INVALID_JSON` for text that is not JSON.
+ * and sent after reconnecting when not connected. Statuses:
+ * `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_JSON`,
+ * `REMOTEDEV_STATUS_QUEUE_FULL`. Never blocks.
  */
 enum remotedev_status remotedev_app_init(const struct remotedev_app *app, const char *state_json);
 
 /**
  * Records an action (JSON, e.g. `{"type":"INCREMENT"}`) and the state after it (JSON),
- * and sends them as `ACTION`. Never blocks.
+ * and sends them as `ACTION`. Statuses as `remotedev_app_init`. Never blocks.
  */
 enum remotedev_status remotedev_app_send_action(const struct remotedev_app *app, const char *action_json, const char *state_json);
 
 /**
  * Sends a whole lifted state (JSON, redux-devtools-instrument shape) as `STATE`.
- * Never blocks.
+ * Statuses as `remotedev_app_init`. Never blocks.
  */
 enum remotedev_status remotedev_app_send_state(const struct remotedev_app *app, const char *lifted_state_json);
 
 /**
- * The connection state. Thread-safe, never blocks.
+ * The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+ * never blocks.
  */
 enum remotedev_status remotedev_app_state(const struct remotedev_app *app, enum remotedev_connection_state *out);
 
 /**
- * The current socket id (the `<id>` of the `sc-<id>` channel monitors target).
- * `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. On success `*out` is a new
- * string the caller frees with `remotedev_string_free`. Thread-safe, never blocks.
+ * The current socket id (the `<id>` of the `sc-<id>` channel monitors target). On
+ * success `*out` is a new string freed with `remotedev_string_free`. Statuses:
+ * `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. Thread-safe, never blocks.
  */
 enum remotedev_status remotedev_app_socket_id(const struct remotedev_app *app, char **out);
 
 /**
+ * The client's latest error (e.g. why it cannot connect while it retries in the
+ * background). On success `*out` is its text, a new string freed with
+ * `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_NO_ERROR` when there was none.
+ * Thread-safe, never blocks.
+ */
+enum remotedev_status remotedev_app_last_error(const struct remotedev_app *app, char **out);
+
+/**
  * Waits up to `timeout_ms` for the next monitor command. On success `*out` is a new
  * message (kind `REMOTEDEV_MESSAGE_KIND_COMMAND`) the caller frees with
- * `remotedev_message_free`. `REMOTEDEV_STATUS_TIMEOUT` when none came,
- * `REMOTEDEV_STATUS_CLOSED` after close, `REMOTEDEV_STATUS_BUSY` while a callback is
- * set. Blocks the calling thread only; several threads may wait at once (each command
- * goes to one of them).
+ * `remotedev_message_free`.
+ *
+ * Statuses: `REMOTEDEV_STATUS_TIMEOUT` when none came yet, `REMOTEDEV_STATUS_CLOSED`
+ * once the app is closed (at once, nothing more will come), `REMOTEDEV_STATUS_BUSY`
+ * while a callback is set. Blocks the calling thread only; several threads may wait
+ * at once (each command goes to one of them).
  */
 enum remotedev_status remotedev_app_next(const struct remotedev_app *app, uint32_t timeout_ms, struct remotedev_message **out);
 
@@ -510,13 +456,14 @@ enum remotedev_status remotedev_app_next(const struct remotedev_app *app, uint32
  * `remotedev_message_callback`); `userdata` is passed to it as is and must be usable
  * from that thread. Replacing or removing waits for a running call to return (unless
  * called from the callback itself). While a callback is set, `remotedev_app_next` is
- * `REMOTEDEV_STATUS_BUSY`.
+ * `REMOTEDEV_STATUS_BUSY`. Statuses: `REMOTEDEV_STATUS_IO` (no thread).
  */
 enum remotedev_status remotedev_app_set_callback(const struct remotedev_app *app, remotedev_message_callback callback, void *userdata);
 
 /**
- * Disconnects for good (1000): later sends fail with `REMOTEDEV_STATUS_CLOSED`.
- * Blocks until the socket is closed (bounded: about 5 s at most). Thread-safe.
+ * Disconnects for good (1000): later `remotedev_app_next` calls are
+ * `REMOTEDEV_STATUS_CLOSED`; sends are kept but never delivered. Blocks until the
+ * socket is closed (about 5 s at most). Thread-safe.
  */
 enum remotedev_status remotedev_app_close(const struct remotedev_app *app);
 
@@ -526,6 +473,68 @@ enum remotedev_status remotedev_app_close(const struct remotedev_app *app);
  * another thread uses the client.
  */
 void remotedev_app_free(struct remotedev_app *app);
+
+/**
+ * A builder with the defaults (relay `ws://127.0.0.1:8000/socketcluster/`, no name, a
+ * random instance id, `max_age` 50). On success `*out` is the new builder, freed with
+ * `remotedev_app_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
+ */
+enum remotedev_status remotedev_app_options_new(struct remotedev_app_options **out);
+
+/**
+ * Frees a builder. NULL is ignored. Never blocks.
+ */
+void remotedev_app_options_free(struct remotedev_app_options *options);
+
+/**
+ * The relay's URL, `ws://host:port/socketcluster/` (copied; checked at start:
+ * `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_app_options_set_url(struct remotedev_app_options *options, const char *url);
+
+/**
+ * The relay's host when no URL is set. Default `"127.0.0.1"`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_app_options_set_host(struct remotedev_app_options *options, const char *host);
+
+/**
+ * The relay's port when no URL is set, 0 to 65535. Default 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
+ */
+enum remotedev_status remotedev_app_options_set_port(struct remotedev_app_options *options, int64_t value);
+
+/**
+ * The name shown in the monitor's instance list (copied). Default: none.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_app_options_set_name(struct remotedev_app_options *options, const char *name);
+
+/**
+ * Identifies this store across reconnects (copied). Default: random.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_app_options_set_instance_id(struct remotedev_app_options *options, const char *id);
+
+/**
+ * Actions kept for replay when a monitor sends `START`. Default 50.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_app_options_set_max_age(struct remotedev_app_options *options, int64_t value);
+
+/**
+ * Messages kept while disconnected, delivered in order after reconnecting (the oldest
+ * dropped beyond). Default 1000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_app_options_set_queue_limit(struct remotedev_app_options *options, int64_t value);
+
+/**
+ * The socket's settings: copies `socket` (later changes to it do not apply).
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (either builder).
+ */
+enum remotedev_status remotedev_app_options_set_socket(struct remotedev_app_options *options, const struct remotedev_socket_options *socket);
 
 /**
  * What `message` is. Returns `REMOTEDEV_MESSAGE_KIND_COMMAND` for NULL.
@@ -582,7 +591,8 @@ const char *remotedev_message_raw(const struct remotedev_message *message);
 
 /**
  * Copies a message, e.g. to keep one a callback lent. The copy is freed with
- * `remotedev_message_free`; `*out` is written only on success. Thread-safe.
+ * `remotedev_message_free`; `*out` is written only on success. Statuses: only
+ * `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe.
  */
 enum remotedev_status remotedev_message_clone(const struct remotedev_message *message, struct remotedev_message **out);
 
@@ -598,67 +608,83 @@ void remotedev_message_free(struct remotedev_message *message);
  * `{"type":"DISPATCH","action":ACTION,"state":"STATE"[,"instanceId":"ID"]}`. `action`
  * is JSON (e.g. `{"type":"JUMP_TO_ACTION","actionId":1}`); `state` (JSON, sent as a
  * string) and `instance_id` may be NULL. On success `*out` is a new string the caller
- * frees with `remotedev_string_free`. Thread-safe, never blocks.
+ * frees with `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+ * `REMOTEDEV_STATUS_INVALID_JSON` (`action`). Thread-safe, never blocks.
  */
 enum remotedev_status remotedev_dispatch_command(const char *action, const char *state, const char *instance_id, char **out);
 
 /**
- * Fills `*options` with the defaults. Thread-safe, never blocks.
+ * Creates a monitor client with the settings of `options` (copied; NULL: the
+ * defaults) and starts connecting in the background (returns at once). It logs in as a
+ * monitor, subscribes `log` and `report` and broadcasts `START`.
+ *
+ * Statuses: `REMOTEDEV_STATUS_INVALID_URL`, `REMOTEDEV_STATUS_INVALID_ARGUMENT` (an
+ * option the core's `validate` refuses), `REMOTEDEV_STATUS_IO`. Never blocks.
  */
-enum remotedev_status remotedev_monitor_options_init(struct remotedev_monitor_options *options);
-
-/**
- * Creates a monitor client and starts connecting in the background (returns at once).
- * It logs in as a monitor, subscribes `log` and `report` and broadcasts `START`.
- */
-enum remotedev_status remotedev_monitor_new(const struct remotedev_monitor_options *options, struct remotedev_monitor **out);
+enum remotedev_status remotedev_monitor_start(const struct remotedev_monitor_options *options, struct remotedev_monitor **out);
 
 /**
  * Waits up to `timeout_ms` until connected with `log` subscribed (the broadcast
- * `START` has gone out). Blocks the calling thread only.
+ * `START` has gone out). On success, when `id` is not NULL, `*id` is the socket id (a
+ * new string freed with `remotedev_string_free`). Statuses as `remotedev_app_connect`:
+ * `REMOTEDEV_STATUS_CONNECT_FAILED` (endpoint and cause in the last error),
+ * `REMOTEDEV_STATUS_TIMEOUT`, `REMOTEDEV_STATUS_CLOSED`. Blocks the calling thread
+ * only.
  */
-enum remotedev_status remotedev_monitor_connect(const struct remotedev_monitor *monitor, uint32_t timeout_ms);
+enum remotedev_status remotedev_monitor_connect(const struct remotedev_monitor *monitor, uint32_t timeout_ms, char **id);
 
 /**
- * The connection state. Thread-safe, never blocks.
+ * The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+ * never blocks.
  */
 enum remotedev_status remotedev_monitor_state(const struct remotedev_monitor *monitor, enum remotedev_connection_state *out);
 
 /**
- * The current socket id; `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. On
- * success `*out` is a new string freed with `remotedev_string_free`. Never blocks.
+ * The current socket id, a new string freed with `remotedev_string_free`. Statuses:
+ * `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. Never blocks.
  */
 enum remotedev_status remotedev_monitor_socket_id(const struct remotedev_monitor *monitor, char **out);
 
 /**
+ * The client's latest error text (e.g. why it cannot connect while it retries), a new
+ * string freed with `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_NO_ERROR` when
+ * there was none. Never blocks.
+ */
+enum remotedev_status remotedev_monitor_last_error(const struct remotedev_monitor *monitor, char **out);
+
+/**
  * Waits up to `timeout_ms` for the next app message or report notification. On
  * success `*out` is a new message (kind `REMOTEDEV_MESSAGE_KIND_APP` or `_REPORT`)
- * freed with `remotedev_message_free`. `REMOTEDEV_STATUS_TIMEOUT` when none came,
- * `REMOTEDEV_STATUS_CLOSED` after close, `REMOTEDEV_STATUS_BUSY` while a callback is
- * set. Blocks the calling thread only.
+ * freed with `remotedev_message_free`. Statuses: `REMOTEDEV_STATUS_TIMEOUT` when none
+ * came yet, `REMOTEDEV_STATUS_CLOSED` once the monitor is closed,
+ * `REMOTEDEV_STATUS_BUSY` while a callback is set. Blocks the calling thread only.
  */
 enum remotedev_status remotedev_monitor_next(const struct remotedev_monitor *monitor, uint32_t timeout_ms, struct remotedev_message **out);
 
 /**
  * Sets (or with NULL removes) the callback for every app message and report from now
  * on. Same threading rules as `remotedev_app_set_callback`: it runs on this monitor's
- * dispatcher thread.
+ * dispatcher thread. Statuses: `REMOTEDEV_STATUS_IO` (no thread).
  */
 enum remotedev_status remotedev_monitor_set_callback(const struct remotedev_monitor *monitor, remotedev_message_callback callback, void *userdata);
 
 /**
  * Sends a command (JSON, e.g. from `remotedev_dispatch_command`) to the app
- * connection `connection_id` only (the event `sc-<connection_id>`). Never blocks.
+ * connection `connection_id` only (the event `sc-<connection_id>`). Statuses:
+ * `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_JSON`,
+ * `REMOTEDEV_STATUS_CLOSED`, `REMOTEDEV_STATUS_QUEUE_FULL`. Never blocks.
  */
 enum remotedev_status remotedev_monitor_send_to(const struct remotedev_monitor *monitor, const char *connection_id, const char *command_json);
 
 /**
- * Sends a command (JSON) to every app. Never blocks.
+ * Sends a command (JSON) to every app. Statuses as `remotedev_monitor_send_to`. Never
+ * blocks.
  */
 enum remotedev_status remotedev_monitor_broadcast(const struct remotedev_monitor *monitor, const char *command_json);
 
 /**
- * Disconnects for good. Blocks until closed (about 5 s at most). Thread-safe.
+ * Disconnects for good: later `remotedev_monitor_next` calls are
+ * `REMOTEDEV_STATUS_CLOSED`. Blocks until closed (about 5 s at most). Thread-safe.
  */
 enum remotedev_status remotedev_monitor_close(const struct remotedev_monitor *monitor);
 
@@ -669,37 +695,80 @@ enum remotedev_status remotedev_monitor_close(const struct remotedev_monitor *mo
 void remotedev_monitor_free(struct remotedev_monitor *monitor);
 
 /**
- * Fills `*options` with the defaults. Thread-safe, never blocks.
+ * A builder with the defaults (relay `ws://127.0.0.1:8000/socketcluster/`, answering
+ * `START`). On success `*out` is the new builder, freed with
+ * `remotedev_monitor_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
  */
-enum remotedev_status remotedev_relay_options_init(struct remotedev_relay_options *options);
+enum remotedev_status remotedev_monitor_options_new(struct remotedev_monitor_options **out);
 
 /**
- * Starts a relay and returns once it listens. `options` may be NULL for the defaults.
- * On success `*out` is the new relay (free with `remotedev_relay_free`).
+ * Frees a builder. NULL is ignored. Never blocks.
+ */
+void remotedev_monitor_options_free(struct remotedev_monitor_options *options);
+
+/**
+ * The relay's URL, `ws://host:port/socketcluster/` (copied; checked at start:
+ * `REMOTEDEV_STATUS_INVALID_URL`). Overrides host and port.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_monitor_options_set_url(struct remotedev_monitor_options *options, const char *url);
+
+/**
+ * The relay's host when no URL is set. Default `"127.0.0.1"`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_monitor_options_set_host(struct remotedev_monitor_options *options, const char *host);
+
+/**
+ * The relay's port when no URL is set, 0 to 65535. Default 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
+ */
+enum remotedev_status remotedev_monitor_options_set_port(struct remotedev_monitor_options *options, int64_t value);
+
+/**
+ * Answer each app's `START` with a targeted `START` so it sends its state, as the
+ * DevTools app does. Default true.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+ */
+enum remotedev_status remotedev_monitor_options_set_answer_start(struct remotedev_monitor_options *options, bool value);
+
+/**
+ * The socket's settings: copies `socket` (later changes to it do not apply).
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (either builder).
+ */
+enum remotedev_status remotedev_monitor_options_set_socket(struct remotedev_monitor_options *options, const struct remotedev_socket_options *socket);
+
+/**
+ * Starts a relay with the settings of `options` (copied; NULL: the defaults) and
+ * returns once it listens. On success `*out` is the new relay (free with
+ * `remotedev_relay_free`).
  *
- * Errors: `REMOTEDEV_STATUS_ADDR_IN_USE` (busy port), `REMOTEDEV_STATUS_IO`,
- * `REMOTEDEV_STATUS_INVALID_ARGUMENT` (e.g. zero timings). Blocks until listening.
- * Thread-safe.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` (a combination the core's
+ * `RelayOptions::validate` refuses, e.g. `invalid option ping_interval: must be less
+ * than ping_timeout (20000 ms), got 30000 ms`), `REMOTEDEV_STATUS_ADDR_IN_USE` (busy
+ * port), `REMOTEDEV_STATUS_IO` (cannot listen, cannot open the report store, no
+ * threads). Blocks until listening. Thread-safe.
  */
 enum remotedev_status remotedev_relay_start(const struct remotedev_relay_options *options, struct remotedev_relay **out);
 
 /**
- * The port the relay listens on. `REMOTEDEV_STATUS_STOPPED` after a stop.
+ * The port the relay listens on. Statuses: `REMOTEDEV_STATUS_STOPPED` after a stop.
  * Thread-safe, never blocks.
  */
 enum remotedev_status remotedev_relay_port(const struct remotedev_relay *relay, uint16_t *out);
 
 /**
  * The relay's URL, `ws://HOST:PORT/socketcluster/`. Owner: the relay; `*out` stays
- * valid until `remotedev_relay_free`. `REMOTEDEV_STATUS_STOPPED` after a stop.
+ * valid until `remotedev_relay_free`. Statuses: `REMOTEDEV_STATUS_STOPPED` after a
+ * stop.
  * Thread-safe, never blocks.
  */
 enum remotedev_status remotedev_relay_url(const struct remotedev_relay *relay, const char **out);
 
 /**
  * Stops the relay: closes every socket with 1001 and joins its threads. Blocks up to
- * about a second. A second stop is `REMOTEDEV_STATUS_STOPPED`; so are `port` and `url`
- * afterwards. Thread-safe.
+ * about a second. Statuses: `REMOTEDEV_STATUS_STOPPED` for a second stop (and from
+ * `port` and `url` afterwards). Thread-safe.
  */
 enum remotedev_status remotedev_relay_stop(struct remotedev_relay *relay);
 
@@ -711,98 +780,341 @@ enum remotedev_status remotedev_relay_stop(struct remotedev_relay *relay);
 void remotedev_relay_free(struct remotedev_relay *relay);
 
 /**
- * Fills `*options` with the defaults. Thread-safe, never blocks.
+ * A builder with the defaults of the Rust `RelayOptions::default()` (127.0.0.1:8000,
+ * reports in the user's data directory). On success `*out` is the new builder, freed
+ * with `remotedev_relay_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
  */
-enum remotedev_status remotedev_socket_options_init(struct remotedev_socket_options *options);
+enum remotedev_status remotedev_relay_options_new(struct remotedev_relay_options **out);
 
 /**
- * Creates a socket for `url` (`ws://host:port/path`) and starts connecting in the
- * background (returns at once). `options` may be NULL for the defaults.
+ * Frees a builder. NULL is ignored. Never blocks.
  */
-enum remotedev_status remotedev_socket_new(const char *url, const struct remotedev_socket_options *options, struct remotedev_socket **out);
+void remotedev_relay_options_free(struct remotedev_relay_options *options);
 
 /**
- * Waits up to `timeout_ms` until the socket is open (handshake done). Blocks the
- * calling thread only.
+ * Interface to listen on (copied). Default `"127.0.0.1"`: the relay has no
+ * authentication, so `"0.0.0.0"` exposes it to the network.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
  */
-enum remotedev_status remotedev_socket_connect(const struct remotedev_socket *socket, uint32_t timeout_ms);
+enum remotedev_status remotedev_relay_options_set_host(struct remotedev_relay_options *options, const char *host);
 
 /**
- * The connection state. Thread-safe, never blocks.
+ * TCP port, 0 to 65535; 0 picks a free one (read it back with `remotedev_relay_port`).
+ * Default 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` outside 0 to 65535.
+ */
+enum remotedev_status remotedev_relay_options_set_port(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * How often each socket is pinged, in ms (above 0, below the ping timeout). Default
+ * 8000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_ping_interval_ms(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Silence after which a socket is closed with 4001, in ms; also sent to clients as
+ * their ping timeout. Default 20000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_ping_timeout_ms(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * How long a new socket has to send `#handshake` before it is closed with 4005, in
+ * ms. Default 10000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_handshake_timeout_ms(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * How long a logged-in socket may take to subscribe to its channel before messages
+ * addressed to it are sent as plain events, in ms. Default 2000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_subscribe_grace_ms(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Largest inbound message in bytes (larger: closed with 1009). Default 100 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_max_payload(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Bytes that may wait in one socket's outbound queue (beyond: closed with 4100).
+ * Default 64 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_outbound_limit(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Messages addressed to a socket held until it subscribes (the oldest dropped
+ * beyond). Default 100.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_pending_limit(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Channels one socket may subscribe to. Default 1000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_channel_limit(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Largest HTTP request body (`POST /`, `POST /graphql`) in bytes; larger ones get
+ * 413. Default 16 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_max_request_body(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Runtime worker threads; 0 (the default): one per CPU.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_relay_options_set_worker_threads(struct remotedev_relay_options *options, int64_t value);
+
+/**
+ * Which keep-alive form to speak: `"auto"` (the default: both until the first pong),
+ * `"1"` (socketcluster ≤ 14) or `"2"` (≥ 15).
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_ARGUMENT`.
+ */
+enum remotedev_status remotedev_relay_options_set_protocol_version(struct remotedev_relay_options *options, const char *version);
+
+/**
+ * Where reports are stored: an SQLite file path (created if missing; its folder must
+ * exist) or `":memory:"` (lost when the relay stops). Default: `reports.sqlite3` in the
+ * `remotedev` folder of the user's data directory.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_db(struct remotedev_relay_options *options, const char *path);
+
+/**
+ * Where reports are stored, from a knex configuration file as the reference relay's
+ * `--dbOptions` (e.g. `{"client":"sqlite3","connection":{"filename":":memory:"}}`),
+ * read now. Blocks to read the file. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+ * `REMOTEDEV_STATUS_INVALID_ARGUMENT` for an unreadable file or a configuration that is
+ * not SQLite (the text says which).
+ */
+enum remotedev_status remotedev_relay_options_set_db_options_file(struct remotedev_relay_options *options, const char *path);
+
+/**
+ * Creates a socket for `url` (`ws://host:port/path`) with the settings of `options`
+ * (copied; NULL: the defaults) and starts connecting in the background (returns at
+ * once; see `remotedev_socket_connect`).
+ *
+ * Statuses: `REMOTEDEV_STATUS_INVALID_URL`, `REMOTEDEV_STATUS_INVALID_UTF8`,
+ * `REMOTEDEV_STATUS_INVALID_ARGUMENT` (an option the core's `SocketOptions::validate`
+ * refuses, e.g. `invalid option ack_timeout: must be greater than 0 ms`),
+ * `REMOTEDEV_STATUS_IO`. Never blocks.
+ */
+enum remotedev_status remotedev_socket_create(const char *url, const struct remotedev_socket_options *options, struct remotedev_socket **out);
+
+/**
+ * Waits up to `timeout_ms` until the socket is open (handshake done). On success, when
+ * `id` is not NULL, `*id` is the socket id (freed with `remotedev_string_free`).
+ * Statuses as `remotedev_app_connect`: `REMOTEDEV_STATUS_CONNECT_FAILED`,
+ * `REMOTEDEV_STATUS_TIMEOUT`, `REMOTEDEV_STATUS_CLOSED`. Blocks the calling thread only.
+ */
+enum remotedev_status remotedev_socket_connect(const struct remotedev_socket *socket, uint32_t timeout_ms, char **id);
+
+/**
+ * The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+ * never blocks.
  */
 enum remotedev_status remotedev_socket_state(const struct remotedev_socket *socket, enum remotedev_connection_state *out);
 
 /**
- * The socket id; `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. On success
- * `*out` is a new string freed with `remotedev_string_free`. Never blocks.
+ * The socket id, a new string freed with `remotedev_string_free`. Statuses:
+ * `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. Never blocks.
  */
 enum remotedev_status remotedev_socket_id(const struct remotedev_socket *socket, char **out);
 
 /**
- * Transmits `event` with `data_json` (JSON text; NULL sends no data). Queued while not
- * connected. Never blocks.
+ * The socket's latest error text (e.g. why it cannot connect while it retries), a new
+ * string freed with `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_NO_ERROR` when
+ * there was none. Never blocks.
  */
-enum remotedev_status remotedev_socket_emit(const struct remotedev_socket *socket, const char *event, const char *data_json);
+enum remotedev_status remotedev_socket_last_error(const struct remotedev_socket *socket, char **out);
+
+/**
+ * Transmits `event` with `data_json` (JSON text; NULL sends no data): no answer is
+ * expected. Queued while not connected. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+ * `REMOTEDEV_STATUS_INVALID_JSON`, `REMOTEDEV_STATUS_INVALID_ARGUMENT` (empty event),
+ * `REMOTEDEV_STATUS_CLOSED`, `REMOTEDEV_STATUS_QUEUE_FULL`. Never blocks.
+ */
+enum remotedev_status remotedev_socket_transmit(const struct remotedev_socket *socket, const char *event, const char *data_json);
 
 /**
  * Invokes `event` with `data_json` (NULL: no data) and waits for the answer (up to the
  * ack timeout). On success `*out` is the answer's data as JSON (`null` when it had
- * none), a new string freed with `remotedev_string_free`. Errors:
+ * none), a new string freed with `remotedev_string_free`. Statuses:
  * `REMOTEDEV_STATUS_REMOTE` (the peer answered with an error), `_TIMEOUT`,
- * `_DISCONNECTED`, `_CLOSED`. Blocks the calling thread only.
+ * `_DISCONNECTED`, `_CLOSED`, `_INVALID_JSON`, `_INVALID_UTF8`. Blocks the calling
+ * thread only.
  */
 enum remotedev_status remotedev_socket_invoke(const struct remotedev_socket *socket, const char *event, const char *data_json, char **out);
 
 /**
  * Subscribes to `channel` (kept across reconnects). On success `*out` is a new
- * subscription that receives the channel's messages. Never blocks; use
- * `remotedev_socket_wait_subscribed` to wait for the server's acknowledgement.
+ * subscription that receives the channel's messages. Statuses:
+ * `REMOTEDEV_STATUS_INVALID_ARGUMENT` (empty channel), `REMOTEDEV_STATUS_CLOSED`. Never
+ * blocks; `remotedev_socket_wait_subscribed` waits for the server's acknowledgement.
  */
 enum remotedev_status remotedev_socket_subscribe(const struct remotedev_socket *socket, const char *channel, struct remotedev_subscription **out);
 
 /**
  * Waits up to `timeout_ms` until the server acknowledged the subscription to
- * `channel` on the current connection. Blocks the calling thread only.
+ * `channel` on the current connection. Statuses: `REMOTEDEV_STATUS_TIMEOUT`,
+ * `REMOTEDEV_STATUS_REMOTE` (refused), `REMOTEDEV_STATUS_CLOSED`. Blocks the calling
+ * thread only.
  */
 enum remotedev_status remotedev_socket_wait_subscribed(const struct remotedev_socket *socket, const char *channel, uint32_t timeout_ms);
 
 /**
- * Ends the subscription to `channel`: its subscriptions stop receiving and the
- * server is told. Never blocks.
+ * Ends the subscription to `channel`: its subscriptions report
+ * `REMOTEDEV_STATUS_CLOSED` and the server is told. Statuses:
+ * `REMOTEDEV_STATUS_CLOSED`. Never blocks.
  */
 enum remotedev_status remotedev_socket_unsubscribe(const struct remotedev_socket *socket, const char *channel);
 
 /**
- * Listens to the events named `event` the server sends. On success `*out` is a new
- * subscription that receives their data. Never blocks.
+ * A receiver of the events named `event` that the server transmits (SocketCluster's
+ * `socket.receiver(event)`). On success `*out` is a new subscription that receives
+ * their data. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`. Never blocks.
  */
-enum remotedev_status remotedev_socket_on(const struct remotedev_socket *socket, const char *event, struct remotedev_subscription **out);
+enum remotedev_status remotedev_socket_receiver(const struct remotedev_socket *socket, const char *event, struct remotedev_subscription **out);
 
 /**
- * Waits up to `timeout_ms` for the next connection event. On success `*out` is a new
- * event freed with `remotedev_socket_event_free`. `REMOTEDEV_STATUS_TIMEOUT` when
- * none came, `REMOTEDEV_STATUS_BUSY` while an event callback is set. Events are kept
- * from `remotedev_socket_new` on (the oldest are dropped when many wait).
+ * Waits up to `timeout_ms` for the next connection event (SocketCluster's
+ * `socket.listener(...)` events). On success `*out` is a new event freed with
+ * `remotedev_socket_event_free`. Events are kept from `remotedev_socket_create` on (the
+ * oldest are dropped when many wait). Statuses: `REMOTEDEV_STATUS_TIMEOUT` when none
+ * came yet, `REMOTEDEV_STATUS_CLOSED` once the socket is closed and its events are
+ * all read, `REMOTEDEV_STATUS_BUSY` while an event callback is set.
  */
 enum remotedev_status remotedev_socket_next_event(const struct remotedev_socket *socket, uint32_t timeout_ms, struct remotedev_socket_event **out);
 
 /**
  * Sets (or with NULL removes) the callback for every connection event from now on. It
  * runs on this socket's dispatcher thread; same rules as `remotedev_app_set_callback`.
+ * Statuses: `REMOTEDEV_STATUS_IO` (no thread).
  */
 enum remotedev_status remotedev_socket_set_event_callback(const struct remotedev_socket *socket, remotedev_socket_event_callback callback, void *userdata);
 
 /**
- * Closes with 1000 for good (no reconnect). Blocks until closed (about 5 s at most).
+ * Closes with 1000 for good (no reconnect): its subscriptions and
+ * `remotedev_socket_next_event` then report `REMOTEDEV_STATUS_CLOSED`. Blocks until
+ * closed (about 5 s at most). Thread-safe.
  */
 enum remotedev_status remotedev_socket_close(const struct remotedev_socket *socket);
 
 /**
  * Stops the event callback, closes the socket and frees it. NULL is ignored.
- * Subscriptions made from it stay valid (they receive nothing more) and are freed
- * separately. Not to be called twice, nor while another thread uses the socket.
+ * Subscriptions made from it stay valid (they report `REMOTEDEV_STATUS_CLOSED`) and
+ * are freed separately. Not to be called twice, nor while another thread uses the
+ * socket.
  */
 void remotedev_socket_free(struct remotedev_socket *socket);
+
+/**
+ * What the event reports; `REMOTEDEV_SOCKET_EVENT_KIND_ERROR` for NULL. Never blocks.
+ */
+enum remotedev_socket_event_kind remotedev_socket_event_get_kind(const struct remotedev_socket_event *event);
+
+/**
+ * The close code of a `DISCONNECTED` event; 0 otherwise and for NULL. Never blocks.
+ */
+uint16_t remotedev_socket_event_code(const struct remotedev_socket_event *event);
+
+/**
+ * The socket id of a `CONNECTED` event, else NULL. Owner: the event (valid until it
+ * is freed or, for a lent event, until the callback returns). Never blocks.
+ */
+const char *remotedev_socket_event_id(const struct remotedev_socket_event *event);
+
+/**
+ * The channel of a subscription event, else NULL. Owner: the event. Never blocks.
+ */
+const char *remotedev_socket_event_channel(const struct remotedev_socket_event *event);
+
+/**
+ * The reason, error or message text, else NULL. Owner: the event. Never blocks.
+ */
+const char *remotedev_socket_event_text(const struct remotedev_socket_event *event);
+
+/**
+ * Frees an event from `remotedev_socket_next_event` (never one lent to a callback).
+ * NULL is ignored.
+ */
+void remotedev_socket_event_free(struct remotedev_socket_event *event);
+
+/**
+ * A builder with the defaults of the reference clients (ack timeout 10 s, connect
+ * timeout 20 s, reconnect on). On success `*out` is the new builder, freed with
+ * `remotedev_socket_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
+ */
+enum remotedev_status remotedev_socket_options_new(struct remotedev_socket_options **out);
+
+/**
+ * Frees a builder. NULL is ignored. Never blocks.
+ */
+void remotedev_socket_options_free(struct remotedev_socket_options *options);
+
+/**
+ * Reconnect after the connection is lost. Default true.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+ */
+enum remotedev_status remotedev_socket_options_set_reconnect(struct remotedev_socket_options *options, bool value);
+
+/**
+ * How long an invoke (and the clients' login) waits for its answer, in ms. Default
+ * 10000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_socket_options_set_ack_timeout_ms(struct remotedev_socket_options *options, int64_t value);
+
+/**
+ * From starting a connection to the WebSocket being open, in ms. Default 20000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_socket_options_set_connect_timeout_ms(struct remotedev_socket_options *options, int64_t value);
+
+/**
+ * Transmits held while not connected (the oldest dropped beyond). Default 1000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_socket_options_set_queue_limit(struct remotedev_socket_options *options, int64_t value);
+
+/**
+ * Largest inbound message in bytes. Default 100 MiB.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_socket_options_set_max_payload(struct remotedev_socket_options *options, int64_t value);
+
+/**
+ * The delay before the first reconnect attempt, in ms. Default 10000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_socket_options_set_backoff_initial_delay_ms(struct remotedev_socket_options *options, int64_t value);
+
+/**
+ * Up to this much is added at random to the first delay, in ms. Default 30000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_socket_options_set_backoff_randomness_ms(struct remotedev_socket_options *options, int64_t value);
+
+/**
+ * Each further attempt waits this many times longer (finite, ≥ 1; checked at start).
+ * Default 1.5.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+ */
+enum remotedev_status remotedev_socket_options_set_backoff_multiplier(struct remotedev_socket_options *options, double value);
+
+/**
+ * The longest delay between attempts, in ms (at least the initial delay). Default
+ * 60000.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+ */
+enum remotedev_status remotedev_socket_options_set_backoff_max_delay_ms(struct remotedev_socket_options *options, int64_t value);
 
 /**
  * The channel or event name. Owner: the subscription (valid until its free); NULL
@@ -812,16 +1124,17 @@ const char *remotedev_subscription_name(const struct remotedev_subscription *sub
 
 /**
  * Waits up to `timeout_ms` for the next message. On success `*out` is its data as
- * JSON text, a new string freed with `remotedev_string_free`.
- * `REMOTEDEV_STATUS_TIMEOUT` when none came (or the subscription ended),
- * `REMOTEDEV_STATUS_BUSY` while a callback is set. Blocks the calling thread only;
- * concurrent callers on one subscription take turns.
+ * JSON text, a new string freed with `remotedev_string_free`. Statuses:
+ * `REMOTEDEV_STATUS_TIMEOUT` when none came yet, `REMOTEDEV_STATUS_CLOSED` once the
+ * subscription ended (unsubscribed, or the socket closed or freed),
+ * `REMOTEDEV_STATUS_BUSY` while a callback is set. Blocks the calling thread only.
  */
 enum remotedev_status remotedev_subscription_next(const struct remotedev_subscription *subscription, uint32_t timeout_ms, char **out);
 
 /**
  * Sets (or with NULL removes) the callback for every message from now on. It runs on
  * this subscription's dispatcher thread; same rules as `remotedev_app_set_callback`.
+ * Statuses: `REMOTEDEV_STATUS_IO` (no thread).
  */
 enum remotedev_status remotedev_subscription_set_callback(const struct remotedev_subscription *subscription, remotedev_data_callback callback, void *userdata);
 
@@ -830,38 +1143,6 @@ enum remotedev_status remotedev_subscription_set_callback(const struct remotedev
  * channel: see `remotedev_socket_unsubscribe`). NULL is ignored.
  */
 void remotedev_subscription_free(struct remotedev_subscription *subscription);
-
-/**
- * What the event reports; `REMOTEDEV_SOCKET_EVENT_KIND_ERROR` for NULL. Never blocks.
- */
-enum remotedev_socket_event_kind remotedev_socket_event_get_kind(const struct remotedev_socket_event *event);
-
-/**
- * The close code of a `DISCONNECTED` event; 0 otherwise. Never blocks.
- */
-uint16_t remotedev_socket_event_code(const struct remotedev_socket_event *event);
-
-/**
- * The socket id of a `CONNECTED` event, else NULL. Owner: the event (valid until it
- * is freed or, for a lent event, until the callback returns).
- */
-const char *remotedev_socket_event_id(const struct remotedev_socket_event *event);
-
-/**
- * The channel of a subscription event, else NULL. Owner: the event.
- */
-const char *remotedev_socket_event_channel(const struct remotedev_socket_event *event);
-
-/**
- * The reason, error or message text, else NULL. Owner: the event.
- */
-const char *remotedev_socket_event_text(const struct remotedev_socket_event *event);
-
-/**
- * Frees an event from `remotedev_socket_next_event` (never one lent to a callback).
- * NULL is ignored.
- */
-void remotedev_socket_event_free(struct remotedev_socket_event *event);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,4 +1,4 @@
-#import "RDMessage.h"
+#import "RDConnection.h"
 
 NS_ASSUME_NONNULL_BEGIN
 
@@ -14,19 +14,23 @@ NS_ASSUME_NONNULL_BEGIN
 /// An instrumented app: streams INIT / ACTION / STATE to the monitors and receives
 /// their commands (time travel…), either through the delegate or pulled with
 /// -nextCommandWithTimeout:error:.
-@interface RDClient : NSObject {
- @private
-  void *_handle;  // remotedev_app *
-  RD_UNRETAINED id _delegate;  // not retained
-}
+@interface RDClient : RDConnection
+/// Starts connecting in the background with the settings in `options` (nil: the
+/// defaults), keyed by the C API's setter names: "url", "host", "port", "name",
+/// "instance_id", "max_age", "queue_limit" (remotedev_app_options_set_*) and the
+/// socket's "reconnect", "ack_timeout_ms", "connect_timeout_ms", "max_payload",
+/// "backoff_initial_delay_ms", "backoff_randomness_ms",
+/// "backoff_multiplier", "backoff_max_delay_ms" (remotedev_socket_options_set_*).
+/// Values are NSString or NSNumber. A refused value fails with the core's text (e.g.
+/// "invalid option max_age: must be greater than 0").
+- (nullable instancetype)initWithOptions:(nullable NSDictionary *)options
+                                   error:(NSError *_Nullable *_Nullable)error;
 /// Starts connecting to `url` (ws://host:port/socketcluster/) in the background.
 - (nullable instancetype)initWithURL:(NSString *)url
                                 name:(nullable NSString *)name
                           instanceId:(nullable NSString *)instanceId
                            reconnect:(BOOL)reconnect
                                error:(NSError *_Nullable *_Nullable)error;
-/// Waits until connected and logged in.
-- (BOOL)connectWithTimeout:(NSTimeInterval)timeout error:(NSError *_Nullable *_Nullable)error;
 /// INIT with the initial state (an NSDictionary / NSArray, or JSON text as NSString).
 - (BOOL)initState:(id)state error:(NSError *_Nullable *_Nullable)error;
 /// ACTION: the action (e.g. @{@"type": @"INCREMENT"}) and the state after it.
@@ -34,16 +38,11 @@ NS_ASSUME_NONNULL_BEGIN
 /// STATE: a whole lifted state.
 - (BOOL)sendLiftedState:(id)liftedState error:(NSError *_Nullable *_Nullable)error;
 /// The next command, waiting up to `timeout`; nil with RDErrorTimeout when none came
-/// (RDErrorBusy while a delegate is set).
+/// yet, RDErrorClosed once closed, RDErrorBusy while a delegate is set.
 - (nullable RDMessage *)nextCommandWithTimeout:(NSTimeInterval)timeout
                                          error:(NSError *_Nullable *_Nullable)error;
-@property (nonatomic, readonly, getter=isConnected) BOOL connected;
-/// The socket id (the <id> of sc-<id>); nil while not connected.
-@property (nonatomic, readonly, copy) NSString *_Nullable socketId;
 /// Not retained. Setting it starts (nil: stops) delivery on the dispatcher thread.
 @property (nonatomic, assign) id<RDClientDelegate> _Nullable delegate;
-/// Disconnects for good.
-- (void)close;
 @end
 
 NS_ASSUME_NONNULL_END

@@ -34,7 +34,10 @@ NS_ASSUME_NONNULL_BEGIN
 /// `remotedev_status`; the localized description is the library's error text.
 extern NSString *const RDErrorDomain;
 
-/// Error codes (the C API's `remotedev_status` values).
+/// Error codes (the C API's `remotedev_status` values). A wait that found nothing yet
+/// is RDErrorTimeout; a wait on a closed client (nothing will ever come) is
+/// RDErrorClosed; a relay that cannot be reached is RDErrorConnectFailed, whose
+/// localizedDescription names the endpoint and the cause (e.g. "Connection refused").
 typedef NS_ENUM(NSInteger, RDErrorCode) {
   RDErrorNullArgument = 1,
   RDErrorInvalidUTF8 = 2,
@@ -52,7 +55,13 @@ typedef NS_ENUM(NSInteger, RDErrorCode) {
   RDErrorNotConnected = 14,
   RDErrorBusy = 15,
   RDErrorPanic = 16,
+  RDErrorConnectFailed = 17,
+  RDErrorNoError = 18,
 };
+
+/// Sets the library's process-wide stderr log level: 0 silent, 1 errors, 2 warnings,
+/// 3 info, 4 debug, 5 trace. NO with RDErrorInvalidArgument outside 0...5.
+BOOL RDSetLogLevel(NSInteger level, NSError *_Nullable *_Nullable error);
 
 /// JSON text of a Foundation JSON object (NSDictionary or NSArray) via
 /// NSJSONSerialization; an NSString is taken as JSON text already. nil on error.

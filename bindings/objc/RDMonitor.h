@@ -1,4 +1,4 @@
-#import "RDMessage.h"
+#import "RDConnection.h"
 
 NS_ASSUME_NONNULL_BEGIN
 
@@ -11,14 +11,15 @@ NS_ASSUME_NONNULL_BEGIN
 @end
 
 /// A monitor (what the Redux DevTools app does): receives app messages, sends commands.
-@interface RDMonitor : NSObject {
- @private
-  void *_handle;  // remotedev_monitor *
-  RD_UNRETAINED id _delegate;  // not retained
-}
+@interface RDMonitor : RDConnection
+/// Starts connecting in the background with the settings in `options` (nil: the
+/// defaults), keyed by the C API's setter names: "url", "host", "port", "answer_start"
+/// (remotedev_monitor_options_set_*) and the socket's keys as for RDClient.
+- (nullable instancetype)initWithOptions:(nullable NSDictionary *)options
+                                   error:(NSError *_Nullable *_Nullable)error;
 - (nullable instancetype)initWithURL:(NSString *)url error:(NSError *_Nullable *_Nullable)error;
-/// Waits until connected with `log` subscribed.
-- (BOOL)connectWithTimeout:(NSTimeInterval)timeout error:(NSError *_Nullable *_Nullable)error;
+/// The next app message, waiting up to `timeout`; nil with RDErrorTimeout,
+/// RDErrorClosed or RDErrorBusy as for RDClient.
 - (nullable RDMessage *)nextMessageWithTimeout:(NSTimeInterval)timeout
                                          error:(NSError *_Nullable *_Nullable)error;
 /// Sends a command (NSDictionary or JSON text) to one app connection.
@@ -33,8 +34,8 @@ NS_ASSUME_NONNULL_BEGIN
                  error:(NSError *_Nullable *_Nullable)error;
 /// Sends a command to every app.
 - (BOOL)broadcastCommand:(id)command error:(NSError *_Nullable *_Nullable)error;
+/// Not retained. Setting it starts (nil: stops) delivery on the dispatcher thread.
 @property (nonatomic, assign) id<RDMonitorDelegate> _Nullable delegate;
-- (void)close;
 @end
 
 NS_ASSUME_NONNULL_END

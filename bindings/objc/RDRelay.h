@@ -7,8 +7,18 @@ NS_ASSUME_NONNULL_BEGIN
  @private
   void *_handle;  // remotedev_relay *
 }
-/// Starts a relay on `host` (nil: 127.0.0.1) and `port` (0: any free port). `logLevel`
-/// 0 silent … 3 info (process-wide). Blocks until listening.
+/// Starts a relay with the settings in `options` (nil: the defaults, 127.0.0.1:8000),
+/// keyed by the C API's setter names (remotedev_relay_options_set_*): "host", "port",
+/// "ping_interval_ms", "ping_timeout_ms", "handshake_timeout_ms",
+/// "subscribe_grace_ms", "max_payload", "outbound_limit", "pending_limit",
+/// "channel_limit", "max_request_body", "worker_threads", "protocol_version", "db"
+/// (a path or ":memory:"), "db_options_file". Values are NSString or NSNumber. A refused
+/// value fails with RDErrorInvalidArgument and the core's text (e.g. "invalid option
+/// ping_interval: must be greater than 0 ms"). Blocks until listening.
+- (nullable instancetype)initWithOptions:(nullable NSDictionary *)options
+                                   error:(NSError *_Nullable *_Nullable)error;
+/// Starts a relay on `host` (nil: 127.0.0.1) and `port` (0: any free port), keeping
+/// reports in memory; `logLevel` 0 silent … 5 trace (process-wide, RDSetLogLevel).
 - (nullable instancetype)initWithHost:(nullable NSString *)host
                                  port:(uint16_t)port
                              logLevel:(int)logLevel

@@ -2,5 +2,6 @@
 #import "RDCommon.h"
 #import "RDMessage.h"
 #import "RDRelay.h"
+#import "RDConnection.h"
 #import "RDClient.h"
 #import "RDMonitor.h"

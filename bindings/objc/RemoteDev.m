@@ -40,8 +40,29 @@ static BOOL RDCheck(remotedev_status status, NSError **error) {
   return status == REMOTEDEV_STATUS_OK ? YES : RDFail(status, error);
 }
 
+/// Fills *error with `code` and the text `message`; returns NO.
+static BOOL RDRefuse(remotedev_status code, NSString *message, NSError **error) {
+  if (error) {
+    NSDictionary *info = [NSDictionary dictionaryWithObject:message forKey:NSLocalizedDescriptionKey];
+    *error = [NSError errorWithDomain:RDErrorDomain code:(NSInteger)code userInfo:info];
+  }
+  return NO;
+}
+
+BOOL RDSetLogLevel(NSInteger level, NSError **error) {
+  if (level < INT_MIN || level > INT_MAX) level = -1;
+  return RDCheck(remotedev_set_log_level((int)level), error);
+}
+
 static NSString *RDString(const char *s) {
   return s ? [NSString stringWithUTF8String:s] : nil;
+}
+
+/// The text of a `char *` a C call returned (nil when it failed), freed.
+static NSString *RDTakeString(remotedev_status status, char **s) {
+  NSString *text = status == REMOTEDEV_STATUS_OK ? RDString(*s) : nil;
+  remotedev_string_free(status == REMOTEDEV_STATUS_OK ? *s : NULL);
+  return text;
 }
 
 /// Milliseconds of a timeout, clamped.
@@ -117,27 +138,151 @@ static RDMessage *RDMessageCopy(const remotedev_message *lent) {
 }
 
 // ---------------------------------------------------------------------------
+// Options: an NSDictionary keyed by the C setters' names, applied to the C builders
+// through one table per builder type.
+
+#define RD_COUNT(table) (sizeof(table) / sizeof *(table))
+
+/// A builder type's option table (key and setter by kind of value) and the function
+/// that applies one value: 1 applied, 0 not in the table, -1 refused (*error set).
+#define RD_OPTIONS(Builder)                                                                  \
+  typedef struct {                                                                           \
+    const char *key;                                                                         \
+    remotedev_status (*number)(Builder *, int64_t);                                          \
+    remotedev_status (*real)(Builder *, double);                                             \
+    remotedev_status (*flag)(Builder *, bool);                                               \
+    remotedev_status (*text)(Builder *, const char *);                                       \
+  } Builder##_option;                                                                        \
+  static int Builder##_apply(const Builder##_option *t, size_t n, Builder *b, NSString *key, \
+                             id value, NSError **error) {                                    \
+    BOOL number = [value isKindOfClass:[NSNumber class]];                                    \
+    for (size_t i = 0; i < n; i++) {                                                         \
+      if (strcmp(t[i].key, [key UTF8String]) != 0) continue;                                 \
+      remotedev_status st;                                                                   \
+      if (t[i].text && [value isKindOfClass:[NSString class]])                               \
+        st = t[i].text(b, [value UTF8String]);                                               \
+      else if (t[i].number && number)                                                        \
+        st = t[i].number(b, [value longLongValue]);                                          \
+      else if (t[i].real && number)                                                          \
+        st = t[i].real(b, [value doubleValue]);                                              \
+      else if (t[i].flag && number)                                                          \
+        st = t[i].flag(b, [value boolValue] ? true : false);                                 \
+      else                                                                                   \
+        return RDRefuse(REMOTEDEV_STATUS_INVALID_ARGUMENT,                                   \
+                        [NSString stringWithFormat:@"option %@: wrong kind of value", key],  \
+                        error) ? 1 : -1;                                                     \
+      return RDCheck(st, error) ? 1 : -1;                                                    \
+    }                                                                                        \
+    return 0;                                                                                \
+  }
+
+RD_OPTIONS(remotedev_relay_options)
+RD_OPTIONS(remotedev_app_options)
+RD_OPTIONS(remotedev_monitor_options)
+RD_OPTIONS(remotedev_socket_options)
+
+static const remotedev_relay_options_option kRelayOptions[] = {
+    {.key = "host", .text = remotedev_relay_options_set_host},
+    {.key = "port", .number = remotedev_relay_options_set_port},
+    {.key = "ping_interval_ms", .number = remotedev_relay_options_set_ping_interval_ms},
+    {.key = "ping_timeout_ms", .number = remotedev_relay_options_set_ping_timeout_ms},
+    {.key = "handshake_timeout_ms", .number = remotedev_relay_options_set_handshake_timeout_ms},
+    {.key = "subscribe_grace_ms", .number = remotedev_relay_options_set_subscribe_grace_ms},
+    {.key = "max_payload", .number = remotedev_relay_options_set_max_payload},
+    {.key = "outbound_limit", .number = remotedev_relay_options_set_outbound_limit},
+    {.key = "pending_limit", .number = remotedev_relay_options_set_pending_limit},
+    {.key = "channel_limit", .number = remotedev_relay_options_set_channel_limit},
+    {.key = "max_request_body", .number = remotedev_relay_options_set_max_request_body},
+    {.key = "worker_threads", .number = remotedev_relay_options_set_worker_threads},
+    {.key = "protocol_version", .text = remotedev_relay_options_set_protocol_version},
+    {.key = "db", .text = remotedev_relay_options_set_db},
+    {.key = "db_options_file", .text = remotedev_relay_options_set_db_options_file},
+};
+
+static const remotedev_app_options_option kAppOptions[] = {
+    {.key = "url", .text = remotedev_app_options_set_url},
+    {.key = "host", .text = remotedev_app_options_set_host},
+    {.key = "port", .number = remotedev_app_options_set_port},
+    {.key = "name", .text = remotedev_app_options_set_name},
+    {.key = "instance_id", .text = remotedev_app_options_set_instance_id},
+    {.key = "max_age", .number = remotedev_app_options_set_max_age},
+    {.key = "queue_limit", .number = remotedev_app_options_set_queue_limit},
+};
+
+static const remotedev_monitor_options_option kMonitorOptions[] = {
+    {.key = "url", .text = remotedev_monitor_options_set_url},
+    {.key = "host", .text = remotedev_monitor_options_set_host},
+    {.key = "port", .number = remotedev_monitor_options_set_port},
+    {.key = "answer_start", .flag = remotedev_monitor_options_set_answer_start},
+};
+
+static const remotedev_socket_options_option kSocketOptions[] = {
+    {.key = "reconnect", .flag = remotedev_socket_options_set_reconnect},
+    {.key = "ack_timeout_ms", .number = remotedev_socket_options_set_ack_timeout_ms},
+    {.key = "connect_timeout_ms", .number = remotedev_socket_options_set_connect_timeout_ms},
+    {.key = "max_payload", .number = remotedev_socket_options_set_max_payload},
+    {.key = "backoff_initial_delay_ms", .number = remotedev_socket_options_set_backoff_initial_delay_ms},
+    {.key = "backoff_randomness_ms", .number = remotedev_socket_options_set_backoff_randomness_ms},
+    {.key = "backoff_multiplier", .real = remotedev_socket_options_set_backoff_multiplier},
+    {.key = "backoff_max_delay_ms", .number = remotedev_socket_options_set_backoff_max_delay_ms},
+};
+
+/// Applies every key of `options` with `apply` (the builder's own table), else to
+/// `socket` (when not NULL); an unknown key is RDErrorInvalidArgument.
+static BOOL RDApplyOptions(NSDictionary *options, int (*apply)(void *, NSString *, id, NSError **),
+                           void *builder, remotedev_socket_options *socket, NSError **error) {
+  NSEnumerator *keys = [options keyEnumerator];
+  NSString *key;
+  while ((key = [keys nextObject])) {
+    id value = [options objectForKey:key];
+    int r = apply(builder, key, value, error);
+    if (r == 0 && socket)
+      r = remotedev_socket_options_apply(kSocketOptions, RD_COUNT(kSocketOptions), socket, key,
+                                         value, error);
+    if (r == 0)
+      return RDRefuse(REMOTEDEV_STATUS_INVALID_ARGUMENT,
+                      [NSString stringWithFormat:@"unknown option %@", key], error);
+    if (r < 0) return NO;
+  }
+  return YES;
+}
+
+static int RDRelayApply(void *b, NSString *key, id value, NSError **error) {
+  return remotedev_relay_options_apply(kRelayOptions, RD_COUNT(kRelayOptions), b, key, value, error);
+}
+
+// ---------------------------------------------------------------------------
 @implementation RDRelay
 
-- (instancetype)initWithHost:(NSString *)host
-                        port:(uint16_t)port
-                    logLevel:(int)logLevel
-                       error:(NSError **)error {
+- (instancetype)initWithOptions:(NSDictionary *)options error:(NSError **)error {
   if (!(self = [super init])) return nil;
-  remotedev_relay_options options;
-  remotedev_relay_options_init(&options);
-  options.host = host ? [host UTF8String] : NULL;
-  options.port = port;
-  options.log_level = logLevel;
+  remotedev_relay_options *b = NULL;
   remotedev_relay *relay = NULL;
-  remotedev_status st = remotedev_relay_start(&options, &relay);
-  if (st != REMOTEDEV_STATUS_OK) {
-    RDFail(st, error);
+  BOOL ok = RDCheck(remotedev_relay_options_new(&b), error) &&
+            RDApplyOptions(options, RDRelayApply, b, NULL, error) &&
+            RDCheck(remotedev_relay_start(b, &relay), error);
+  remotedev_relay_options_free(b);
+  if (!ok) {
     RD_RELEASE(self);
     return nil;
   }
   _handle = relay;
   return self;
+}
+
+- (instancetype)initWithHost:(NSString *)host
+                        port:(uint16_t)port
+                    logLevel:(int)logLevel
+                       error:(NSError **)error {
+  if (!RDSetLogLevel(logLevel, error)) {
+    RD_RELEASE(self);
+    return nil;
+  }
+  NSMutableDictionary *options = [NSMutableDictionary dictionary];
+  [options setObject:[NSNumber numberWithInt:port] forKey:@"port"];
+  [options setObject:@":memory:" forKey:@"db"];
+  if (host) [options setObject:host forKey:@"host"];
+  return [self initWithOptions:options error:error];
 }
 
 - (void)dealloc {
@@ -163,49 +308,183 @@ static RDMessage *RDMessageCopy(const remotedev_message *lent) {
 @end
 
 // ---------------------------------------------------------------------------
-static void RDClientCallback(void *userdata, const remotedev_message *message) {
+// RDConnection: one implementation over the C functions of the app or the monitor
+// handle, reached through an RDOps table made by RD_CLIENT_OPS.
+
+typedef struct {
+  remotedev_status (*options_new)(void **out);
+  void (*options_free)(void *b);
+  int (*apply)(void *b, NSString *key, id value, NSError **error);
+  remotedev_status (*set_socket)(void *b, const remotedev_socket_options *s);
+  remotedev_status (*start)(const void *b, void **out);
+  remotedev_status (*connect)(const void *h, uint32_t ms, char **id);
+  remotedev_status (*next)(const void *h, uint32_t ms, remotedev_message **out);
+  remotedev_status (*set_callback)(const void *h, remotedev_message_callback cb, void *ud);
+  remotedev_status (*state)(const void *h, remotedev_connection_state *out);
+  remotedev_status (*socket_id)(const void *h, char **out);
+  remotedev_status (*last_error)(const void *h, char **out);
+  remotedev_status (*close)(const void *h);
+  void (*free)(void *h);
+} RDOps;
+
+/// The RDOps of the C handle type remotedev_KIND, with its options table.
+#define RD_CLIENT_OPS(kind, table)                                                         \
+  static remotedev_status kind##_options_new(void **out) {                                 \
+    remotedev_##kind##_options *b = NULL;                                                  \
+    remotedev_status st = remotedev_##kind##_options_new(&b);                              \
+    *out = b;                                                                              \
+    return st;                                                                             \
+  }                                                                                        \
+  static void kind##_options_free(void *b) { remotedev_##kind##_options_free(b); }         \
+  static int kind##_apply(void *b, NSString *key, id value, NSError **error) {             \
+    return remotedev_##kind##_options_apply(table, RD_COUNT(table), b, key, value, error); \
+  }                                                                                        \
+  static remotedev_status kind##_set_socket(void *b, const remotedev_socket_options *s) {  \
+    return remotedev_##kind##_options_set_socket(b, s);                                    \
+  }                                                                                        \
+  static remotedev_status kind##_start(const void *b, void **out) {                        \
+    remotedev_##kind *h = NULL;                                                            \
+    remotedev_status st = remotedev_##kind##_start(b, &h);                                 \
+    *out = h;                                                                              \
+    return st;                                                                             \
+  }                                                                                        \
+  static remotedev_status kind##_connect(const void *h, uint32_t ms, char **id) {          \
+    return remotedev_##kind##_connect(h, ms, id);                                          \
+  }                                                                                        \
+  static remotedev_status kind##_next(const void *h, uint32_t ms, remotedev_message **m) { \
+    return remotedev_##kind##_next(h, ms, m);                                              \
+  }                                                                                        \
+  static remotedev_status kind##_set_callback(const void *h, remotedev_message_callback c, \
+                                              void *ud) {                                  \
+    return remotedev_##kind##_set_callback(h, c, ud);                                      \
+  }                                                                                        \
+  static remotedev_status kind##_state(const void *h, remotedev_connection_state *out) {   \
+    return remotedev_##kind##_state(h, out);                                               \
+  }                                                                                        \
+  static remotedev_status kind##_socket_id(const void *h, char **out) {                    \
+    return remotedev_##kind##_socket_id(h, out);                                           \
+  }                                                                                        \
+  static remotedev_status kind##_last_error(const void *h, char **out) {                   \
+    return remotedev_##kind##_last_error(h, out);                                          \
+  }                                                                                        \
+  static remotedev_status kind##_close(const void *h) { return remotedev_##kind##_close(h); } \
+  static void kind##_free(void *h) { remotedev_##kind##_free(h); }                         \
+  static const RDOps kind##_ops = {                                                        \
+      kind##_options_new, kind##_options_free, kind##_apply,     kind##_set_socket,        \
+      kind##_start,       kind##_connect,      kind##_next,      kind##_set_callback,      \
+      kind##_state,       kind##_socket_id,    kind##_last_error, kind##_close,            \
+      kind##_free};
+
+RD_CLIENT_OPS(app, kAppOptions)
+RD_CLIENT_OPS(monitor, kMonitorOptions)
+
+@interface RDConnection (Internal)
+- (instancetype)initWithOptions:(NSDictionary *)options ops:(const RDOps *)ops error:(NSError **)error;
+- (RDMessage *)nextWithTimeout:(NSTimeInterval)timeout error:(NSError **)error;
+- (void)setCallbackDelegate:(id)delegate;
+- (void)deliver:(RDMessage *)message;
+@end
+
+/// Hands a message lent by the library's dispatcher thread to the connection's delegate.
+static void RDConnectionCallback(void *userdata, const remotedev_message *message) {
   RDEnterCallbackThread();
   RD_POOL_BEGIN
-  RDClient *client = (RD_BRIDGE RDClient *)userdata;
-  id<RDClientDelegate> delegate = [client delegate];
+  RDConnection *connection = (RD_BRIDGE RDConnection *)userdata;
   RDMessage *m = RDMessageCopy(message);
-  if (delegate && m) [delegate client:client didReceiveCommand:m];
+  if (m) [connection deliver:m];
   RD_POOL_END
 }
 
+#define RD_OPS ((const RDOps *)_ops)
+
+@implementation RDConnection
+
+- (instancetype)initWithOptions:(NSDictionary *)options ops:(const RDOps *)ops error:(NSError **)error {
+  if (!(self = [super init])) return nil;
+  void *b = NULL, *handle = NULL;
+  remotedev_socket_options *s = NULL;
+  BOOL ok = RDCheck(ops->options_new(&b), error) && RDCheck(remotedev_socket_options_new(&s), error) &&
+            RDApplyOptions(options, ops->apply, b, s, error) && RDCheck(ops->set_socket(b, s), error) &&
+            RDCheck(ops->start(b, &handle), error);
+  ops->options_free(b);
+  remotedev_socket_options_free(s);
+  if (!ok) {
+    RD_RELEASE(self);
+    return nil;
+  }
+  _handle = handle;
+  _ops = ops;
+  return self;
+}
+
+- (void)dealloc {
+  // Frees the dispatcher first (it waits for a running delegate call), then the client.
+  if (_ops) RD_OPS->free(_handle);
+  RD_SUPER_DEALLOC();
+}
+
+- (BOOL)connectWithTimeout:(NSTimeInterval)timeout error:(NSError **)error {
+  return RDCheck(RD_OPS->connect(_handle, RDMillis(timeout), NULL), error);
+}
+
+- (RDMessage *)nextWithTimeout:(NSTimeInterval)timeout error:(NSError **)error {
+  remotedev_message *m = NULL;
+  remotedev_status st = RD_OPS->next(_handle, RDMillis(timeout), &m);
+  if (st != REMOTEDEV_STATUS_OK) {
+    RDFail(st, error);
+    return nil;
+  }
+  return RD_AUTORELEASE([[RDMessage alloc] initWithHandle:m]);
+}
+
+- (BOOL)isConnected {
+  remotedev_connection_state state = REMOTEDEV_CONNECTION_STATE_CLOSED;
+  RD_OPS->state(_handle, &state);
+  return state == REMOTEDEV_CONNECTION_STATE_OPEN;
+}
+
+- (NSString *)socketId {
+  char *s = NULL;
+  return RDTakeString(RD_OPS->socket_id(_handle, &s), &s);
+}
+
+- (NSString *)lastError {
+  char *s = NULL;
+  return RDTakeString(RD_OPS->last_error(_handle, &s), &s);
+}
+
+- (void)setCallbackDelegate:(id)delegate {
+  // Stop the old delivery first, so no call reaches a delegate that was replaced.
+  RD_OPS->set_callback(_handle, NULL, NULL);
+  _delegate = delegate;
+  if (delegate) RD_OPS->set_callback(_handle, RDConnectionCallback, (RD_BRIDGE void *)self);
+}
+
+- (void)deliver:(RDMessage *)message {
+}
+
+- (void)close {
+  RD_OPS->close(_handle);
+}
+@end
+
+// ---------------------------------------------------------------------------
 @implementation RDClient
+
+- (instancetype)initWithOptions:(NSDictionary *)options error:(NSError **)error {
+  return [self initWithOptions:options ops:&app_ops error:error];
+}
 
 - (instancetype)initWithURL:(NSString *)url
                        name:(NSString *)name
                  instanceId:(NSString *)instanceId
                   reconnect:(BOOL)reconnect
                       error:(NSError **)error {
-  if (!(self = [super init])) return nil;
-  remotedev_app_options options;
-  remotedev_app_options_init(&options);
-  options.url = [url UTF8String];
-  options.name = name ? [name UTF8String] : NULL;
-  options.instance_id = instanceId ? [instanceId UTF8String] : NULL;
-  options.reconnect = reconnect ? true : false;
-  remotedev_app *app = NULL;
-  remotedev_status st = remotedev_app_new(&options, &app);
-  if (st != REMOTEDEV_STATUS_OK) {
-    RDFail(st, error);
-    RD_RELEASE(self);
-    return nil;
-  }
-  _handle = app;
-  return self;
-}
-
-- (void)dealloc {
-  // Frees the dispatcher first (it waits for a running delegate call), then the app.
-  remotedev_app_free((remotedev_app *)_handle);
-  RD_SUPER_DEALLOC();
-}
-
-- (BOOL)connectWithTimeout:(NSTimeInterval)timeout error:(NSError **)error {
-  return RDCheck(remotedev_app_connect(_handle, RDMillis(timeout)), error);
+  NSMutableDictionary *options = [NSMutableDictionary dictionaryWithObject:url forKey:@"url"];
+  if (name) [options setObject:name forKey:@"name"];
+  if (instanceId) [options setObject:instanceId forKey:@"instance_id"];
+  [options setObject:[NSNumber numberWithBool:reconnect] forKey:@"reconnect"];
+  return [self initWithOptions:options error:error];
 }
 
 - (BOOL)initState:(id)state error:(NSError **)error {
@@ -229,27 +508,7 @@ static void RDClientCallback(void *userdata, const remotedev_message *message) {
 }
 
 - (RDMessage *)nextCommandWithTimeout:(NSTimeInterval)timeout error:(NSError **)error {
-  remotedev_message *m = NULL;
-  remotedev_status st = remotedev_app_next(_handle, RDMillis(timeout), &m);
-  if (st != REMOTEDEV_STATUS_OK) {
-    RDFail(st, error);
-    return nil;
-  }
-  return RD_AUTORELEASE([[RDMessage alloc] initWithHandle:m]);
-}
-
-- (BOOL)isConnected {
-  remotedev_connection_state state = REMOTEDEV_CONNECTION_STATE_CLOSED;
-  remotedev_app_state(_handle, &state);
-  return state == REMOTEDEV_CONNECTION_STATE_OPEN;
-}
-
-- (NSString *)socketId {
-  char *sid = NULL;
-  if (remotedev_app_socket_id(_handle, &sid) != REMOTEDEV_STATUS_OK) return nil;
-  NSString *s = RDString(sid);
-  remotedev_string_free(sid);
-  return s;
+  return [self nextWithTimeout:timeout error:error];
 }
 
 - (id<RDClientDelegate>)delegate {
@@ -257,63 +516,28 @@ static void RDClientCallback(void *userdata, const remotedev_message *message) {
 }
 
 - (void)setDelegate:(id<RDClientDelegate>)delegate {
-  // Stop the old delivery first, so no call reaches a delegate that was replaced.
-  remotedev_app_set_callback(_handle, NULL, NULL);
-  _delegate = delegate;
-  if (delegate) remotedev_app_set_callback(_handle, RDClientCallback, (RD_BRIDGE void *)self);
+  [self setCallbackDelegate:delegate];
 }
 
-- (void)close {
-  remotedev_app_close(_handle);
+- (void)deliver:(RDMessage *)message {
+  id<RDClientDelegate> delegate = _delegate;
+  [delegate client:self didReceiveCommand:message];
 }
 @end
 
 // ---------------------------------------------------------------------------
-static void RDMonitorCallback(void *userdata, const remotedev_message *message) {
-  RDEnterCallbackThread();
-  RD_POOL_BEGIN
-  RDMonitor *monitor = (RD_BRIDGE RDMonitor *)userdata;
-  id<RDMonitorDelegate> delegate = [monitor delegate];
-  RDMessage *m = RDMessageCopy(message);
-  if (delegate && m) [delegate monitor:monitor didReceiveMessage:m];
-  RD_POOL_END
-}
-
 @implementation RDMonitor
 
+- (instancetype)initWithOptions:(NSDictionary *)options error:(NSError **)error {
+  return [self initWithOptions:options ops:&monitor_ops error:error];
+}
+
 - (instancetype)initWithURL:(NSString *)url error:(NSError **)error {
-  if (!(self = [super init])) return nil;
-  remotedev_monitor_options options;
-  remotedev_monitor_options_init(&options);
-  options.url = [url UTF8String];
-  remotedev_monitor *monitor = NULL;
-  remotedev_status st = remotedev_monitor_new(&options, &monitor);
-  if (st != REMOTEDEV_STATUS_OK) {
-    RDFail(st, error);
-    RD_RELEASE(self);
-    return nil;
-  }
-  _handle = monitor;
-  return self;
-}
-
-- (void)dealloc {
-  remotedev_monitor_free((remotedev_monitor *)_handle);
-  RD_SUPER_DEALLOC();
-}
-
-- (BOOL)connectWithTimeout:(NSTimeInterval)timeout error:(NSError **)error {
-  return RDCheck(remotedev_monitor_connect(_handle, RDMillis(timeout)), error);
+  return [self initWithOptions:[NSDictionary dictionaryWithObject:url forKey:@"url"] error:error];
 }
 
 - (RDMessage *)nextMessageWithTimeout:(NSTimeInterval)timeout error:(NSError **)error {
-  remotedev_message *m = NULL;
-  remotedev_status st = remotedev_monitor_next(_handle, RDMillis(timeout), &m);
-  if (st != REMOTEDEV_STATUS_OK) {
-    RDFail(st, error);
-    return nil;
-  }
-  return RD_AUTORELEASE([[RDMessage alloc] initWithHandle:m]);
+  return [self nextWithTimeout:timeout error:error];
 }
 
 - (BOOL)sendCommand:(id)command toConnection:(NSString *)connectionId error:(NSError **)error {
@@ -351,12 +575,11 @@ static void RDMonitorCallback(void *userdata, const remotedev_message *message) 
 }
 
 - (void)setDelegate:(id<RDMonitorDelegate>)delegate {
-  remotedev_monitor_set_callback(_handle, NULL, NULL);
-  _delegate = delegate;
-  if (delegate) remotedev_monitor_set_callback(_handle, RDMonitorCallback, (RD_BRIDGE void *)self);
+  [self setCallbackDelegate:delegate];
 }
 
-- (void)close {
-  remotedev_monitor_close(_handle);
+- (void)deliver:(RDMessage *)message {
+  id<RDMonitorDelegate> delegate = _delegate;
+  [delegate monitor:self didReceiveMessage:message];
 }
 @end

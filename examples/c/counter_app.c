@@ -28,26 +28,29 @@ int main(int argc, char **argv) {
   int port = argc > 1 ? atoi(argv[1]) : 8000;
   int seconds = argc > 2 ? atoi(argv[2]) : 0;
 
-  remotedev_relay_options ro;
-  remotedev_relay_options_init(&ro);
-  ro.port = (uint16_t)port;
-  ro.log_level = 2;
+  remotedev_set_log_level(2); /* warnings */
+  remotedev_relay_options *ro = NULL;
+  remotedev_relay_options_new(&ro);
+  remotedev_status st = remotedev_relay_options_set_port(ro, port);
+  if (st == REMOTEDEV_STATUS_OK) st = remotedev_relay_options_set_db(ro, ":memory:");
   remotedev_relay *relay = NULL;
-  remotedev_status st = remotedev_relay_start(&ro, &relay);
+  if (st == REMOTEDEV_STATUS_OK) st = remotedev_relay_start(ro, &relay);
+  remotedev_relay_options_free(ro);
   if (st != REMOTEDEV_STATUS_OK) return fail("relay", st);
   const char *url = NULL;
   remotedev_relay_url(relay, &url);
   printf("relay listening on %s\n", url);
 
-  remotedev_app_options ao;
-  remotedev_app_options_init(&ao);
-  ao.url = url;
-  ao.name = "Counter (C)";
+  remotedev_app_options *ao = NULL;
+  remotedev_app_options_new(&ao);
+  remotedev_app_options_set_url(ao, url);
+  remotedev_app_options_set_name(ao, "Counter (C)");
   remotedev_app *app = NULL;
-  if ((st = remotedev_app_new(&ao, &app)) != REMOTEDEV_STATUS_OK) return fail("app", st);
-  if ((st = remotedev_app_connect(app, 5000)) != REMOTEDEV_STATUS_OK) return fail("connect", st);
+  st = remotedev_app_start(ao, &app); /* connects in the background */
+  remotedev_app_options_free(ao);
+  if (st != REMOTEDEV_STATUS_OK) return fail("app", st);
   char *id = NULL;
-  remotedev_app_socket_id(app, &id);
+  if ((st = remotedev_app_connect(app, 5000, &id)) != REMOTEDEV_STATUS_OK) return fail("connect", st);
   printf("app connected as %s\n", id);
   remotedev_string_free(id);
 

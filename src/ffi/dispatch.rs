@@ -1,5 +1,7 @@
-//! The library-owned thread that runs a client's C callback, so callbacks never run on
-//! a tokio runtime worker (where blocking calls back into the library would deadlock).
+//! How C receives: the library-owned thread that runs a handle's C callback (so
+//! callbacks never run on a tokio runtime worker, where blocking calls back into the
+//! library would deadlock), and the pull with a status of every `*_next`. Both are
+//! written once here: [`set_callback`] and [`pull`].
 
 use std::ffi::c_void;
 use std::sync::{Mutex, MutexGuard};
@@ -7,7 +9,7 @@ use std::time::Duration;
 
 use crate::client::{Pump, Recv};
 
-use super::{Error, Result};
+use super::{millis, out_arg, remotedev_status, write, Error, Result};
 
 /// The C callback's `void *userdata`, handed to the pump thread.
 #[derive(Clone, Copy)]
@@ -31,7 +33,7 @@ impl Dispatcher {
             .map(Dispatcher)
             .map_err(|e| {
                 Error::new(
-                    super::remotedev_status::Io,
+                    remotedev_status::Io,
                     format!("cannot start the callback thread: {e}"),
                 )
             })
@@ -65,7 +67,7 @@ impl Slot {
     pub(crate) fn check_pull(&self) -> Result<()> {
         if self.lock().is_some() {
             Err(Error::new(
-                super::remotedev_status::Busy,
+                remotedev_status::Busy,
                 "a callback is set: remove it (set NULL) before pulling with next",
             ))
         } else {
@@ -79,5 +81,62 @@ impl Drop for Slot {
         if let Some(d) = self.lock().take() {
             d.stop();
         }
+    }
+}
+
+/// The code behind every `*_set_callback`: replaces the handle's dispatcher with one
+/// that pulls with `recv` and hands each item to `call(callback, userdata, item)`, or
+/// removes it when `callback` is NULL.
+pub(crate) fn set_callback<T: 'static, C: Copy + Send + 'static>(
+    slot: &Slot,
+    name: &str,
+    callback: Option<C>,
+    userdata: *mut c_void,
+    recv: impl FnMut(Duration) -> Recv<T> + Send + 'static,
+    call: impl Fn(C, *mut c_void, T) + Send + 'static,
+) -> Result<()> {
+    slot.replace(|| {
+        let Some(cb) = callback else { return Ok(None) };
+        let userdata = UserData(userdata);
+        Dispatcher::start(name, recv, move |item| {
+            let ud = userdata;
+            call(cb, ud.0, item);
+        })
+        .map(Some)
+    })
+}
+
+/// What a `*_next` pulls, for its error texts: e.g. `("command", "app")`.
+pub(crate) struct Pulled {
+    pub(crate) item: &'static str,
+    pub(crate) from: &'static str,
+}
+
+/// The code behind every `*_next`: `BUSY` while a callback is set; else waits up to
+/// `timeout_ms` and writes the converted item to `out`, or fails with `TIMEOUT`
+/// (nothing yet) or `CLOSED` (nothing ever again).
+pub(crate) fn pull<T, U>(
+    slot: &Slot,
+    what: Pulled,
+    timeout_ms: u32,
+    out: *mut U,
+    recv: impl FnOnce(Duration) -> Recv<T>,
+    convert: impl FnOnce(T) -> U,
+) -> Result<()> {
+    let out = out_arg(out, "out")?;
+    slot.check_pull()?;
+    match recv(millis(timeout_ms)) {
+        Recv::Message(item) => {
+            write(out, convert(item));
+            Ok(())
+        }
+        Recv::TimedOut => Err(Error::new(
+            remotedev_status::Timeout,
+            format!("no {} within {timeout_ms} ms", what.item),
+        )),
+        Recv::Closed => Err(Error::new(
+            remotedev_status::Closed,
+            format!("the {} is closed: no {} will come", what.from, what.item),
+        )),
     }
 }

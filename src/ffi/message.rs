@@ -1,10 +1,20 @@
 //! `remotedev_message`: a monitor command (received by an app), an app message or a
-//! report notification (received by a monitor), as an opaque handle with getters.
+//! report notification (received by a monitor), as an opaque handle with getters; and
+//! `remotedev_dispatch_command`, which builds the command a monitor sends.
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_void, CString};
 
-use super::{c_string, free_raw, guard, guard_or, handle, into_raw, out_arg, write};
-use crate::client::{dispatch_command, AppMessage, Command, CommandMessage, MonitorEvent};
+use super::{
+    c_string, free_raw, guard, guard_or, handle, into_raw, opt_str_arg, out_arg, owned_string,
+    remotedev_status, str_arg, write, Error,
+};
+use crate::client::{dispatch_command, AppMessage, CommandMessage, MonitorEvent};
+
+#[cfg(doc)]
+use crate::client::Command;
+
+/// The function a `remotedev_message_callback` holds.
+pub(crate) type MessageFn = unsafe extern "C" fn(*mut c_void, *const remotedev_message);
 
 /// What a `remotedev_message` holds.
 #[repr(C)]
@@ -41,26 +51,27 @@ fn ptr(s: &Option<CString>) -> *const c_char {
 }
 
 impl remotedev_message {
+    /// A command, its fields from the core's one flattening ([`Command::fields`]).
     pub(crate) fn from_command(m: CommandMessage) -> remotedev_message {
-        let kind = m.command.kind().to_owned();
-        let (connection_id, action, state) = match m.command {
-            Command::Dispatch { action, state } => (None, Some(action), state),
-            Command::Action { raw } => (None, Some(raw), None),
-            Command::Import { state } => (None, None, Some(state)),
-            Command::Sync { state, source } => (source, None, Some(state)),
-            Command::Disconnected { id } => (id, None, None),
-            _ => (None, None, None),
-        };
+        let f = m.command.fields();
+        let text = |s: Option<&str>| s.map(|s| c_string(s.to_owned()));
         remotedev_message {
             kind: remotedev_message_kind::Command,
-            kind_text: Some(c_string(kind)),
-            connection_id: opt(connection_id),
+            kind_text: text(Some(f.kind)),
+            connection_id: text(f.connection_id),
             instance_id: opt(m.instance_id),
             name: None,
-            action: opt(action),
-            state: opt(state),
+            action: text(f.action),
+            state: text(f.state),
             raw: c_string(m.raw),
         }
+    }
+
+    /// Lends the message to a C callback for the duration of the call.
+    pub(crate) fn lend(self, cb: MessageFn, userdata: *mut c_void) {
+        // SAFETY: `cb` is a function pointer the caller registered for this signature;
+        // the message lives across the call and is only lent.
+        unsafe { cb(userdata, &self) };
     }
 
     pub(crate) fn from_app(m: AppMessage) -> remotedev_message {
@@ -172,12 +183,13 @@ pub extern "C" fn remotedev_message_raw(message: *const remotedev_message) -> *c
 }
 
 /// Copies a message, e.g. to keep one a callback lent. The copy is freed with
-/// `remotedev_message_free`; `*out` is written only on success. Thread-safe.
+/// `remotedev_message_free`; `*out` is written only on success. Statuses: only
+/// `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn remotedev_message_clone(
     message: *const remotedev_message,
     out: *mut *mut remotedev_message,
-) -> super::remotedev_status {
+) -> remotedev_status {
     guard(|| {
         let m = handle(message, "message")?;
         let out = out_arg(out, "out")?;
@@ -198,28 +210,29 @@ pub extern "C" fn remotedev_message_free(message: *mut remotedev_message) {
 /// `{"type":"DISPATCH","action":ACTION,"state":"STATE"[,"instanceId":"ID"]}`. `action`
 /// is JSON (e.g. `{"type":"JUMP_TO_ACTION","actionId":1}`); `state` (JSON, sent as a
 /// string) and `instance_id` may be NULL. On success `*out` is a new string the caller
-/// frees with `remotedev_string_free`. Thread-safe, never blocks.
+/// frees with `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+/// `REMOTEDEV_STATUS_INVALID_JSON` (`action`). Thread-safe, never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_dispatch_command(
     action: *const c_char,
     state: *const c_char,
     instance_id: *const c_char,
     out: *mut *mut c_char,
-) -> super::remotedev_status {
+) -> remotedev_status {
     guard(|| {
-        let action = super::str_arg(action, "action")?;
-        let state = super::opt_str_arg(state, "state")?;
-        let instance_id = super::opt_str_arg(instance_id, "instance_id")?;
+        let action = str_arg(action, "action")?;
+        let state = opt_str_arg(state, "state")?;
+        let instance_id = opt_str_arg(instance_id, "instance_id")?;
         let out = out_arg(out, "out")?;
         serde_json::from_str::<&serde_json::value::RawValue>(action).map_err(|e| {
-            super::Error::new(
-                super::remotedev_status::InvalidJson,
+            Error::new(
+                remotedev_status::InvalidJson,
                 format!("action: invalid JSON: {e}"),
             )
         })?;
         write(
             out,
-            super::owned_string(dispatch_command(action, state, instance_id)),
+            owned_string(dispatch_command(action, state, instance_id)),
         );
         Ok(())
     })

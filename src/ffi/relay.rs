@@ -1,58 +1,17 @@
-//! `remotedev_relay`: a relay on its own runtime threads.
+//! `remotedev_relay`: a relay on its own runtime threads (started from a
+//! `remotedev_relay_options` builder, see `relay_options.rs`).
 
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, CString};
 use std::sync::{Mutex, MutexGuard};
 
 use super::{
-    c_string, free_raw, guard, guard_or, handle, into_raw, millis, opt_str_arg, out_arg,
-    remotedev_status, write, Error, Result,
+    c_string, free_raw, guard, guard_or, handle, into_raw, options_or, out_arg,
+    remotedev_relay_options, remotedev_status, write, Error, Result,
 };
-use crate::{BlockingRelay, RelayError, RelayOptions};
+use crate::{BlockingRelay, RelayOptions};
 
-/// Relay settings. Fill with `remotedev_relay_options_init`, then change fields.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct remotedev_relay_options {
-    /// Interface to listen on (NUL-terminated UTF-8, copied during the call). NULL:
-    /// `"127.0.0.1"`. The relay has no authentication: `"0.0.0.0"` exposes it.
-    pub host: *const c_char,
-    /// TCP port; 0 picks a free one (read it back with `remotedev_relay_port`).
-    /// Default 8000.
-    pub port: u16,
-    /// How often each socket is pinged, in ms. Default 8000.
-    pub ping_interval_ms: u32,
-    /// Silence after which a socket is closed with 4001, in ms. Default 20000.
-    pub ping_timeout_ms: u32,
-    /// Largest inbound message in bytes (larger: closed with 1009). Default 100 MiB.
-    pub max_payload: u64,
-    /// Bytes that may wait in one socket's outbound queue. Default 64 MiB.
-    pub outbound_limit: u64,
-    /// Runtime worker threads; 0: one per CPU. Default 0.
-    pub worker_threads: u32,
-    /// Process-wide stderr logging set when the relay starts (see
-    /// `remotedev_set_log_level`): 0 silent, 1 errors, 2 warnings, 3 info; -1 leaves
-    /// the current level. Default 1.
-    pub log_level: c_int,
-}
-
-impl Default for remotedev_relay_options {
-    fn default() -> Self {
-        let d = RelayOptions::default();
-        remotedev_relay_options {
-            host: std::ptr::null(),
-            port: d.port,
-            ping_interval_ms: d.ping_interval.as_millis() as u32,
-            ping_timeout_ms: d.ping_timeout.as_millis() as u32,
-            max_payload: d.max_payload as u64,
-            outbound_limit: d.outbound_limit as u64,
-            worker_threads: 0,
-            log_level: 1,
-        }
-    }
-}
-
-/// A running (or stopped) relay (opaque). All functions on it may be called from any
-/// thread; free it with `remotedev_relay_free`.
+/// A running (or stopped) relay (opaque). Thread-safe: every function on it may be
+/// called from any thread at once, except `remotedev_relay_free`.
 pub struct remotedev_relay {
     relay: Mutex<BlockingRelay>,
     url: CString,
@@ -75,33 +34,15 @@ impl remotedev_relay {
     }
 }
 
-/// Fills `*options` with the defaults. Thread-safe, never blocks.
-#[no_mangle]
-pub extern "C" fn remotedev_relay_options_init(
-    options: *mut remotedev_relay_options,
-) -> remotedev_status {
-    guard(|| {
-        let out = out_arg(options, "options")?;
-        write(out, remotedev_relay_options::default());
-        Ok(())
-    })
-}
-
-fn to_usize(n: u64, what: &str) -> Result<usize> {
-    usize::try_from(n).map_err(|_| {
-        Error::new(
-            remotedev_status::InvalidArgument,
-            format!("{what} is too large"),
-        )
-    })
-}
-
-/// Starts a relay and returns once it listens. `options` may be NULL for the defaults.
-/// On success `*out` is the new relay (free with `remotedev_relay_free`).
+/// Starts a relay with the settings of `options` (copied; NULL: the defaults) and
+/// returns once it listens. On success `*out` is the new relay (free with
+/// `remotedev_relay_free`).
 ///
-/// Errors: `REMOTEDEV_STATUS_ADDR_IN_USE` (busy port), `REMOTEDEV_STATUS_IO`,
-/// `REMOTEDEV_STATUS_INVALID_ARGUMENT` (e.g. zero timings). Blocks until listening.
-/// Thread-safe.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` (a combination the core's
+/// `RelayOptions::validate` refuses, e.g. `invalid option ping_interval: must be less
+/// than ping_timeout (20000 ms), got 30000 ms`), `REMOTEDEV_STATUS_ADDR_IN_USE` (busy
+/// port), `REMOTEDEV_STATUS_IO` (cannot listen, cannot open the report store, no
+/// threads). Blocks until listening. Thread-safe.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_start(
     options: *const remotedev_relay_options,
@@ -109,45 +50,8 @@ pub extern "C" fn remotedev_relay_start(
 ) -> remotedev_status {
     guard(|| {
         let out = out_arg(out, "out")?;
-        let given = if options.is_null() {
-            remotedev_relay_options::default()
-        } else {
-            *handle(options, "options")?
-        };
-        let mut o = RelayOptions::default();
-        if let Some(host) = opt_str_arg(given.host, "options->host")? {
-            if host.is_empty() {
-                return Err(Error::new(
-                    remotedev_status::InvalidArgument,
-                    "options->host is empty",
-                ));
-            }
-            o.host = host.to_owned();
-        }
-        if given.ping_interval_ms == 0 || given.ping_timeout_ms == 0 || given.max_payload == 0 {
-            return Err(Error::new(
-                remotedev_status::InvalidArgument,
-                "ping_interval_ms, ping_timeout_ms and max_payload must be above 0",
-            ));
-        }
-        o.port = given.port;
-        o.ping_interval = millis(given.ping_interval_ms);
-        o.ping_timeout = millis(given.ping_timeout_ms);
-        o.max_payload = to_usize(given.max_payload, "max_payload")?;
-        o.outbound_limit = to_usize(given.outbound_limit, "outbound_limit")?;
-        if given.worker_threads > 0 {
-            o.worker_threads = Some(given.worker_threads as usize);
-        }
-        if given.log_level >= 0 {
-            super::set_log_level(given.log_level);
-        }
-        let relay = BlockingRelay::start(o).map_err(|e| {
-            let status = match &e {
-                RelayError::AddrInUse { .. } => remotedev_status::AddrInUse,
-                _ => remotedev_status::Io,
-            };
-            Error::new(status, e.to_string())
-        })?;
+        let o = options_or(options, |b| b.inner.clone(), RelayOptions::default)?;
+        let relay = BlockingRelay::start(o)?;
         let url = c_string(relay.url().to_owned());
         write(
             out,
@@ -160,7 +64,7 @@ pub extern "C" fn remotedev_relay_start(
     })
 }
 
-/// The port the relay listens on. `REMOTEDEV_STATUS_STOPPED` after a stop.
+/// The port the relay listens on. Statuses: `REMOTEDEV_STATUS_STOPPED` after a stop.
 /// Thread-safe, never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_port(
@@ -177,7 +81,8 @@ pub extern "C" fn remotedev_relay_port(
 }
 
 /// The relay's URL, `ws://HOST:PORT/socketcluster/`. Owner: the relay; `*out` stays
-/// valid until `remotedev_relay_free`. `REMOTEDEV_STATUS_STOPPED` after a stop.
+/// valid until `remotedev_relay_free`. Statuses: `REMOTEDEV_STATUS_STOPPED` after a
+/// stop.
 /// Thread-safe, never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_url(
@@ -194,8 +99,8 @@ pub extern "C" fn remotedev_relay_url(
 }
 
 /// Stops the relay: closes every socket with 1001 and joins its threads. Blocks up to
-/// about a second. A second stop is `REMOTEDEV_STATUS_STOPPED`; so are `port` and `url`
-/// afterwards. Thread-safe.
+/// about a second. Statuses: `REMOTEDEV_STATUS_STOPPED` for a second stop (and from
+/// `port` and `url` afterwards). Thread-safe.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_stop(relay: *mut remotedev_relay) -> remotedev_status {
     guard(|| {

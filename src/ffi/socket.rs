@@ -1,184 +1,52 @@
-//! `remotedev_socket`: a generic SocketCluster client socket, with channel
-//! subscriptions and event listeners (`remotedev_subscription`) and connection events
-//! (`remotedev_socket_event`).
+//! `remotedev_socket`: a generic SocketCluster client socket, named as SocketCluster
+//! v20 names things: `create` (connects in the background), `connect` (waits),
+//! `transmit`, `invoke`, `subscribe`, `receiver`, `listener` events
+//! (`remotedev_socket_next_event`). Its subscriptions are in `subscription.rs`, its
+//! events in `socket_event.rs`.
 
-use std::ffi::{c_char, c_void, CString};
+use std::ffi::{c_char, c_void};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::app::{apply_socket, connection_state, not_connected};
-use super::dispatch::{Dispatcher, Slot, UserData};
+use super::client;
+use super::dispatch::{pull, set_callback, Pulled, Slot};
+use super::subscription::Source;
 use super::{
-    c_string, free_raw, guard, guard_or, handle, into_raw, millis, opt_str_arg, out_arg,
-    owned_string, remotedev_connection_state, remotedev_status, str_arg, write, Error,
+    free_raw, guard, guard_or, handle, into_raw, millis, opt_str_arg, options_or, out_arg,
+    owned_string, remotedev_connection_state, remotedev_socket_event,
+    remotedev_socket_event_callback, remotedev_socket_options, remotedev_status,
+    remotedev_subscription, str_arg, write,
 };
-use crate::client::{
-    BlockingEvents, BlockingSocket, BlockingSubscription, ConnectionState, Recv, SocketEvent,
-    SocketOptions,
-};
+use crate::client::{BlockingSocket, Recv, SocketEvent, SocketOptions};
 
-/// Socket settings. Fill with `remotedev_socket_options_init`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct remotedev_socket_options {
-    /// Reconnect after the connection is lost. Default true.
-    pub reconnect: bool,
-    /// How long `remotedev_socket_invoke` waits for the answer, in ms. Default 10000.
-    pub ack_timeout_ms: u32,
-    /// From starting a connection to the WebSocket being open, in ms. Default 20000.
-    pub connect_timeout_ms: u32,
-}
-
-impl Default for remotedev_socket_options {
-    fn default() -> Self {
-        let s = SocketOptions::default();
-        remotedev_socket_options {
-            reconnect: s.auto_reconnect,
-            ack_timeout_ms: s.ack_timeout.as_millis() as u32,
-            connect_timeout_ms: s.connect_timeout.as_millis() as u32,
-        }
-    }
-}
-
-/// A SocketCluster client socket (opaque). Every function on it may be called from
-/// any thread at once, except `remotedev_socket_free`.
+/// A SocketCluster client socket (opaque). Thread-safe: every function on it may be
+/// called from any thread at once, except `remotedev_socket_free`.
 pub struct remotedev_socket {
     callback: Slot,
     socket: Arc<BlockingSocket>,
 }
 
-/// Messages of one channel (`remotedev_socket_subscribe`) or data of one event name
-/// (`remotedev_socket_on`), in order (opaque). Free with `remotedev_subscription_free`;
-/// it may outlive its socket (it then only times out).
-pub struct remotedev_subscription {
-    callback: Slot,
-    name: CString,
-    source: Arc<Source>,
-}
-
-enum Source {
-    Channel(Mutex<BlockingSubscription>),
-    Event(Mutex<BlockingEvents>),
-}
-
-impl Source {
-    fn recv(&self, within: Duration) -> Recv<String> {
-        match self {
-            Source::Channel(s) => s.lock().unwrap_or_else(|p| p.into_inner()).recv(within),
-            Source::Event(s) => s.lock().unwrap_or_else(|p| p.into_inner()).recv(within),
-        }
+/// The socket's next event. The core's event stream outlives a close (its sender
+/// stays with the socket), so a closed socket's events end once those queued are read:
+/// `Closed` then, at once, never `TimedOut`.
+fn next_event(socket: &BlockingSocket, within: Duration) -> Recv<SocketEvent> {
+    let closed = socket.is_closed();
+    match socket.next_event(if closed { Duration::ZERO } else { within }) {
+        Recv::TimedOut if closed || socket.is_closed() => Recv::Closed,
+        r => r,
     }
 }
 
-/// What a `remotedev_socket_event` reports.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum remotedev_socket_event_kind {
-    /// A connection attempt starts.
-    Connecting = 0,
-    /// Connected; `id` is the socket id.
-    Connected = 1,
-    /// The connection was lost; `code` and `text` (the reason).
-    Disconnected = 2,
-    /// An error; `text` describes it.
-    Error = 3,
-    /// The server acknowledged a subscription to `channel`.
-    Subscribed = 4,
-    /// A subscription to `channel` failed; `text` is the error.
-    SubscribeFailed = 5,
-    /// The server kicked the socket out of `channel`; `text` is its message.
-    KickedOut = 6,
-    /// The server set an auth token.
-    AuthTokenSet = 7,
-    /// The auth token was removed.
-    AuthTokenRemoved = 8,
-}
-
-/// A connection event (opaque, immutable). Free the ones from
-/// `remotedev_socket_next_event` with `remotedev_socket_event_free`.
-pub struct remotedev_socket_event {
-    kind: remotedev_socket_event_kind,
-    code: u16,
-    id: Option<CString>,
-    channel: Option<CString>,
-    text: Option<CString>,
-}
-
-impl remotedev_socket_event {
-    fn new(e: SocketEvent) -> remotedev_socket_event {
-        use remotedev_socket_event_kind as K;
-        let mut out = remotedev_socket_event {
-            kind: K::Connecting,
-            code: 0,
-            id: None,
-            channel: None,
-            text: None,
-        };
-        match e {
-            SocketEvent::Connecting => {}
-            SocketEvent::Connected { id } => {
-                out.kind = K::Connected;
-                out.id = Some(c_string(id));
-            }
-            SocketEvent::Disconnected { code, reason } => {
-                out.kind = K::Disconnected;
-                out.code = code;
-                out.text = Some(c_string(reason));
-            }
-            SocketEvent::Error(text) => {
-                out.kind = K::Error;
-                out.text = Some(c_string(text));
-            }
-            SocketEvent::Subscribed { channel } => {
-                out.kind = K::Subscribed;
-                out.channel = Some(c_string(channel));
-            }
-            SocketEvent::SubscribeFailed { channel, error } => {
-                out.kind = K::SubscribeFailed;
-                out.channel = Some(c_string(channel));
-                out.text = Some(c_string(error));
-            }
-            SocketEvent::KickedOut { channel, message } => {
-                out.kind = K::KickedOut;
-                out.channel = Some(c_string(channel));
-                out.text = Some(c_string(message));
-            }
-            SocketEvent::AuthTokenSet => out.kind = K::AuthTokenSet,
-            SocketEvent::AuthTokenRemoved => out.kind = K::AuthTokenRemoved,
-        }
-        out
-    }
-}
-
-/// Called with each connection event on the socket's dispatcher thread (library-owned,
-/// one per socket, never a runtime worker; calls never overlap). `event` is lent for
-/// the call only.
-pub type remotedev_socket_event_callback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const remotedev_socket_event)>;
-
-/// Called with each message of a subscription on the subscription's dispatcher thread
-/// (library-owned, one per subscription, never a runtime worker; calls never overlap).
-/// `name` is the channel or event name, `json` the data as JSON text; both are lent for
-/// the call only.
-pub type remotedev_data_callback =
-    Option<unsafe extern "C" fn(userdata: *mut c_void, name: *const c_char, json: *const c_char)>;
-
-/// Fills `*options` with the defaults. Thread-safe, never blocks.
+/// Creates a socket for `url` (`ws://host:port/path`) with the settings of `options`
+/// (copied; NULL: the defaults) and starts connecting in the background (returns at
+/// once; see `remotedev_socket_connect`).
+///
+/// Statuses: `REMOTEDEV_STATUS_INVALID_URL`, `REMOTEDEV_STATUS_INVALID_UTF8`,
+/// `REMOTEDEV_STATUS_INVALID_ARGUMENT` (an option the core's `SocketOptions::validate`
+/// refuses, e.g. `invalid option ack_timeout: must be greater than 0 ms`),
+/// `REMOTEDEV_STATUS_IO`. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_socket_options_init(
-    options: *mut remotedev_socket_options,
-) -> remotedev_status {
-    guard(|| {
-        let out = out_arg(options, "options")?;
-        write(out, remotedev_socket_options::default());
-        Ok(())
-    })
-}
-
-/// Creates a socket for `url` (`ws://host:port/path`) and starts connecting in the
-/// background (returns at once). `options` may be NULL for the defaults.
-#[no_mangle]
-pub extern "C" fn remotedev_socket_new(
+pub extern "C" fn remotedev_socket_create(
     url: *const c_char,
     options: *const remotedev_socket_options,
     out: *mut *mut remotedev_socket,
@@ -186,18 +54,7 @@ pub extern "C" fn remotedev_socket_new(
     guard(|| {
         let url = str_arg(url, "url")?;
         let out = out_arg(out, "out")?;
-        let given = if options.is_null() {
-            remotedev_socket_options::default()
-        } else {
-            *handle(options, "options")?
-        };
-        let mut o = SocketOptions::default();
-        apply_socket(
-            &mut o,
-            given.reconnect,
-            given.ack_timeout_ms,
-            given.connect_timeout_ms,
-        );
+        let o = options_or(options, |b| b.inner.clone(), SocketOptions::default)?;
         let socket = BlockingSocket::create(url, o)?;
         write(
             out,
@@ -210,55 +67,56 @@ pub extern "C" fn remotedev_socket_new(
     })
 }
 
-/// Waits up to `timeout_ms` until the socket is open (handshake done). Blocks the
-/// calling thread only.
+/// Waits up to `timeout_ms` until the socket is open (handshake done). On success, when
+/// `id` is not NULL, `*id` is the socket id (freed with `remotedev_string_free`).
+/// Statuses as `remotedev_app_connect`: `REMOTEDEV_STATUS_CONNECT_FAILED`,
+/// `REMOTEDEV_STATUS_TIMEOUT`, `REMOTEDEV_STATUS_CLOSED`. Blocks the calling thread only.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_connect(
     socket: *const remotedev_socket,
     timeout_ms: u32,
+    id: *mut *mut c_char,
 ) -> remotedev_status {
-    guard(|| {
-        handle(socket, "socket")?
-            .socket
-            .connect(millis(timeout_ms))?;
-        Ok(())
-    })
+    guard(|| client::connect(&*handle(socket, "socket")?.socket, timeout_ms, id))
 }
 
-/// The connection state. Thread-safe, never blocks.
+/// The connection state. Statuses: only `REMOTEDEV_STATUS_NULL_ARGUMENT`. Thread-safe,
+/// never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_state(
     socket: *const remotedev_socket,
     out: *mut remotedev_connection_state,
 ) -> remotedev_status {
-    guard(|| {
-        let s = handle(socket, "socket")?;
-        let out = out_arg(out, "out")?;
-        write(out, connection_state(&s.socket.state()));
-        Ok(())
-    })
+    guard(|| client::state(&*handle(socket, "socket")?.socket, out))
 }
 
-/// The socket id; `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. On success
-/// `*out` is a new string freed with `remotedev_string_free`. Never blocks.
+/// The socket id, a new string freed with `remotedev_string_free`. Statuses:
+/// `REMOTEDEV_STATUS_NOT_CONNECTED` while not connected. Never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_id(
     socket: *const remotedev_socket,
     out: *mut *mut c_char,
 ) -> remotedev_status {
-    guard(|| {
-        let s = handle(socket, "socket")?;
-        let out = out_arg(out, "out")?;
-        let id = s.socket.id().ok_or_else(not_connected)?;
-        write(out, owned_string(id));
-        Ok(())
-    })
+    guard(|| client::socket_id(&*handle(socket, "socket")?.socket, out))
 }
 
-/// Transmits `event` with `data_json` (JSON text; NULL sends no data). Queued while not
-/// connected. Never blocks.
+/// The socket's latest error text (e.g. why it cannot connect while it retries), a new
+/// string freed with `remotedev_string_free`. Statuses: `REMOTEDEV_STATUS_NO_ERROR` when
+/// there was none. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_socket_emit(
+pub extern "C" fn remotedev_socket_last_error(
+    socket: *const remotedev_socket,
+    out: *mut *mut c_char,
+) -> remotedev_status {
+    guard(|| client::last_error(&*handle(socket, "socket")?.socket, out))
+}
+
+/// Transmits `event` with `data_json` (JSON text; NULL sends no data): no answer is
+/// expected. Queued while not connected. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
+/// `REMOTEDEV_STATUS_INVALID_JSON`, `REMOTEDEV_STATUS_INVALID_ARGUMENT` (empty event),
+/// `REMOTEDEV_STATUS_CLOSED`, `REMOTEDEV_STATUS_QUEUE_FULL`. Never blocks.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_transmit(
     socket: *const remotedev_socket,
     event: *const c_char,
     data_json: *const c_char,
@@ -266,16 +124,16 @@ pub extern "C" fn remotedev_socket_emit(
     guard(|| {
         let event = str_arg(event, "event")?;
         let data = opt_str_arg(data_json, "data_json")?;
-        handle(socket, "socket")?.socket.transmit(event, data)?;
-        Ok(())
+        Ok(handle(socket, "socket")?.socket.transmit(event, data)?)
     })
 }
 
 /// Invokes `event` with `data_json` (NULL: no data) and waits for the answer (up to the
 /// ack timeout). On success `*out` is the answer's data as JSON (`null` when it had
-/// none), a new string freed with `remotedev_string_free`. Errors:
+/// none), a new string freed with `remotedev_string_free`. Statuses:
 /// `REMOTEDEV_STATUS_REMOTE` (the peer answered with an error), `_TIMEOUT`,
-/// `_DISCONNECTED`, `_CLOSED`. Blocks the calling thread only.
+/// `_DISCONNECTED`, `_CLOSED`, `_INVALID_JSON`, `_INVALID_UTF8`. Blocks the calling
+/// thread only.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_invoke(
     socket: *const remotedev_socket,
@@ -288,23 +146,15 @@ pub extern "C" fn remotedev_socket_invoke(
         let data = opt_str_arg(data_json, "data_json")?;
         let s = handle(socket, "socket")?;
         let out = out_arg(out, "out")?;
-        let answer = s.socket.invoke(event, data)?;
-        write(out, owned_string(answer));
+        write(out, owned_string(s.socket.invoke(event, data)?));
         Ok(())
     })
 }
 
-fn new_subscription(name: &str, source: Source) -> *mut remotedev_subscription {
-    into_raw(remotedev_subscription {
-        callback: Slot::default(),
-        name: c_string(name.to_owned()),
-        source: Arc::new(source),
-    })
-}
-
 /// Subscribes to `channel` (kept across reconnects). On success `*out` is a new
-/// subscription that receives the channel's messages. Never blocks; use
-/// `remotedev_socket_wait_subscribed` to wait for the server's acknowledgement.
+/// subscription that receives the channel's messages. Statuses:
+/// `REMOTEDEV_STATUS_INVALID_ARGUMENT` (empty channel), `REMOTEDEV_STATUS_CLOSED`. Never
+/// blocks; `remotedev_socket_wait_subscribed` waits for the server's acknowledgement.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_subscribe(
     socket: *const remotedev_socket,
@@ -316,16 +166,16 @@ pub extern "C" fn remotedev_socket_subscribe(
         let s = handle(socket, "socket")?;
         let out = out_arg(out, "out")?;
         let sub = s.socket.subscribe(channel)?;
-        write(
-            out,
-            new_subscription(channel, Source::Channel(Mutex::new(sub))),
-        );
+        let source = Source::Channel(Mutex::new(sub));
+        write(out, remotedev_subscription::raw(channel, source));
         Ok(())
     })
 }
 
 /// Waits up to `timeout_ms` until the server acknowledged the subscription to
-/// `channel` on the current connection. Blocks the calling thread only.
+/// `channel` on the current connection. Statuses: `REMOTEDEV_STATUS_TIMEOUT`,
+/// `REMOTEDEV_STATUS_REMOTE` (refused), `REMOTEDEV_STATUS_CLOSED`. Blocks the calling
+/// thread only.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_wait_subscribed(
     socket: *const remotedev_socket,
@@ -334,15 +184,14 @@ pub extern "C" fn remotedev_socket_wait_subscribed(
 ) -> remotedev_status {
     guard(|| {
         let channel = str_arg(channel, "channel")?;
-        handle(socket, "socket")?
-            .socket
-            .wait_subscribed(channel, millis(timeout_ms))?;
-        Ok(())
+        let s = handle(socket, "socket")?;
+        Ok(s.socket.wait_subscribed(channel, millis(timeout_ms))?)
     })
 }
 
-/// Ends the subscription to `channel`: its subscriptions stop receiving and the
-/// server is told. Never blocks.
+/// Ends the subscription to `channel`: its subscriptions report
+/// `REMOTEDEV_STATUS_CLOSED` and the server is told. Statuses:
+/// `REMOTEDEV_STATUS_CLOSED`. Never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_unsubscribe(
     socket: *const remotedev_socket,
@@ -350,15 +199,15 @@ pub extern "C" fn remotedev_socket_unsubscribe(
 ) -> remotedev_status {
     guard(|| {
         let channel = str_arg(channel, "channel")?;
-        handle(socket, "socket")?.socket.unsubscribe(channel)?;
-        Ok(())
+        Ok(handle(socket, "socket")?.socket.unsubscribe(channel)?)
     })
 }
 
-/// Listens to the events named `event` the server sends. On success `*out` is a new
-/// subscription that receives their data. Never blocks.
+/// A receiver of the events named `event` that the server transmits (SocketCluster's
+/// `socket.receiver(event)`). On success `*out` is a new subscription that receives
+/// their data. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`. Never blocks.
 #[no_mangle]
-pub extern "C" fn remotedev_socket_on(
+pub extern "C" fn remotedev_socket_receiver(
     socket: *const remotedev_socket,
     event: *const c_char,
     out: *mut *mut remotedev_subscription,
@@ -367,19 +216,18 @@ pub extern "C" fn remotedev_socket_on(
         let event = str_arg(event, "event")?;
         let s = handle(socket, "socket")?;
         let out = out_arg(out, "out")?;
-        let events = s.socket.receiver(event);
-        write(
-            out,
-            new_subscription(event, Source::Event(Mutex::new(events))),
-        );
+        let source = Source::Event(Mutex::new(s.socket.receiver(event)));
+        write(out, remotedev_subscription::raw(event, source));
         Ok(())
     })
 }
 
-/// Waits up to `timeout_ms` for the next connection event. On success `*out` is a new
-/// event freed with `remotedev_socket_event_free`. `REMOTEDEV_STATUS_TIMEOUT` when
-/// none came, `REMOTEDEV_STATUS_BUSY` while an event callback is set. Events are kept
-/// from `remotedev_socket_new` on (the oldest are dropped when many wait).
+/// Waits up to `timeout_ms` for the next connection event (SocketCluster's
+/// `socket.listener(...)` events). On success `*out` is a new event freed with
+/// `remotedev_socket_event_free`. Events are kept from `remotedev_socket_create` on (the
+/// oldest are dropped when many wait). Statuses: `REMOTEDEV_STATUS_TIMEOUT` when none
+/// came yet, `REMOTEDEV_STATUS_CLOSED` once the socket is closed and its events are
+/// all read, `REMOTEDEV_STATUS_BUSY` while an event callback is set.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_next_event(
     socket: *const remotedev_socket,
@@ -388,27 +236,24 @@ pub extern "C" fn remotedev_socket_next_event(
 ) -> remotedev_status {
     guard(|| {
         let s = handle(socket, "socket")?;
-        let out = out_arg(out, "out")?;
-        s.callback.check_pull()?;
-        match s.socket.next_event(millis(timeout_ms)) {
-            Recv::Message(e) => {
-                write(out, into_raw(remotedev_socket_event::new(e)));
-                Ok(())
-            }
-            Recv::Closed => Err(Error::new(
-                remotedev_status::Closed,
-                "the socket was closed",
-            )),
-            Recv::TimedOut => Err(Error::new(
-                remotedev_status::Timeout,
-                format!("no event within {timeout_ms} ms"),
-            )),
-        }
+        let what = Pulled {
+            item: "event",
+            from: "socket",
+        };
+        pull(
+            &s.callback,
+            what,
+            timeout_ms,
+            out,
+            |within| next_event(&s.socket, within),
+            |e| into_raw(remotedev_socket_event::new(e)),
+        )
     })
 }
 
 /// Sets (or with NULL removes) the callback for every connection event from now on. It
 /// runs on this socket's dispatcher thread; same rules as `remotedev_app_set_callback`.
+/// Statuses: `REMOTEDEV_STATUS_IO` (no thread).
 #[no_mangle]
 pub extern "C" fn remotedev_socket_set_event_callback(
     socket: *const remotedev_socket,
@@ -418,176 +263,30 @@ pub extern "C" fn remotedev_socket_set_event_callback(
     guard(|| {
         let s = handle(socket, "socket")?;
         let client = s.socket.clone();
-        s.callback.replace(|| {
-            let Some(cb) = callback else { return Ok(None) };
-            let userdata = UserData(userdata);
-            Dispatcher::start(
-                "remotedev-socket-cb",
-                move |within| client.next_event(within),
-                move |event| {
-                    let ud = userdata;
-                    let event = remotedev_socket_event::new(event);
-                    // SAFETY: `cb` is a function pointer the caller registered for
-                    // this signature; the event lives across the call.
-                    unsafe { cb(ud.0, &event) };
-                },
-            )
-            .map(Some)
-        })
+        set_callback(
+            &s.callback,
+            "remotedev-socket-cb",
+            callback,
+            userdata,
+            move |within| next_event(&client, within),
+            |cb, ud, event| remotedev_socket_event::new(event).lend(cb, ud),
+        )
     })
 }
 
-/// Closes with 1000 for good (no reconnect). Blocks until closed (about 5 s at most).
+/// Closes with 1000 for good (no reconnect): its subscriptions and
+/// `remotedev_socket_next_event` then report `REMOTEDEV_STATUS_CLOSED`. Blocks until
+/// closed (about 5 s at most). Thread-safe.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_close(socket: *const remotedev_socket) -> remotedev_status {
-    guard(|| {
-        handle(socket, "socket")?.socket.close();
-        Ok(())
-    })
+    guard(|| client::close(&*handle(socket, "socket")?.socket))
 }
 
 /// Stops the event callback, closes the socket and frees it. NULL is ignored.
-/// Subscriptions made from it stay valid (they receive nothing more) and are freed
-/// separately. Not to be called twice, nor while another thread uses the socket.
+/// Subscriptions made from it stay valid (they report `REMOTEDEV_STATUS_CLOSED`) and
+/// are freed separately. Not to be called twice, nor while another thread uses the
+/// socket.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_free(socket: *mut remotedev_socket) {
     guard_or((), || free_raw(socket))
-}
-
-/// The channel or event name. Owner: the subscription (valid until its free); NULL
-/// for a NULL subscription. Never blocks.
-#[no_mangle]
-pub extern "C" fn remotedev_subscription_name(
-    subscription: *const remotedev_subscription,
-) -> *const c_char {
-    guard_or(std::ptr::null(), || {
-        handle(subscription, "subscription").map_or(std::ptr::null(), |s| s.name.as_ptr())
-    })
-}
-
-/// Waits up to `timeout_ms` for the next message. On success `*out` is its data as
-/// JSON text, a new string freed with `remotedev_string_free`.
-/// `REMOTEDEV_STATUS_TIMEOUT` when none came (or the subscription ended),
-/// `REMOTEDEV_STATUS_BUSY` while a callback is set. Blocks the calling thread only;
-/// concurrent callers on one subscription take turns.
-#[no_mangle]
-pub extern "C" fn remotedev_subscription_next(
-    subscription: *const remotedev_subscription,
-    timeout_ms: u32,
-    out: *mut *mut c_char,
-) -> remotedev_status {
-    guard(|| {
-        let s = handle(subscription, "subscription")?;
-        let out = out_arg(out, "out")?;
-        s.callback.check_pull()?;
-        match s.source.recv(millis(timeout_ms)) {
-            Recv::Message(json) => {
-                write(out, owned_string(json));
-                Ok(())
-            }
-            Recv::TimedOut => Err(Error::new(
-                remotedev_status::Timeout,
-                format!("no message within {timeout_ms} ms"),
-            )),
-            Recv::Closed => Err(Error::new(
-                remotedev_status::Closed,
-                "the subscription ended (unsubscribed, or the socket was closed)",
-            )),
-        }
-    })
-}
-
-/// Sets (or with NULL removes) the callback for every message from now on. It runs on
-/// this subscription's dispatcher thread; same rules as `remotedev_app_set_callback`.
-#[no_mangle]
-pub extern "C" fn remotedev_subscription_set_callback(
-    subscription: *const remotedev_subscription,
-    callback: remotedev_data_callback,
-    userdata: *mut c_void,
-) -> remotedev_status {
-    guard(|| {
-        let s = handle(subscription, "subscription")?;
-        let source = s.source.clone();
-        let name = s.name.clone();
-        s.callback.replace(|| {
-            let Some(cb) = callback else { return Ok(None) };
-            let userdata = UserData(userdata);
-            Dispatcher::start(
-                "remotedev-sub-cb",
-                move |within| source.recv(within),
-                move |json| {
-                    let ud = userdata;
-                    let json = c_string(json);
-                    // SAFETY: `cb` is a function pointer the caller registered for
-                    // this signature; both strings live across the call.
-                    unsafe { cb(ud.0, name.as_ptr(), json.as_ptr()) };
-                },
-            )
-            .map(Some)
-        })
-    })
-}
-
-/// Stops the callback and frees the subscription (it does not unsubscribe the
-/// channel: see `remotedev_socket_unsubscribe`). NULL is ignored.
-#[no_mangle]
-pub extern "C" fn remotedev_subscription_free(subscription: *mut remotedev_subscription) {
-    guard_or((), || free_raw(subscription))
-}
-
-/// What the event reports; `REMOTEDEV_SOCKET_EVENT_KIND_ERROR` for NULL. Never blocks.
-#[no_mangle]
-pub extern "C" fn remotedev_socket_event_get_kind(
-    event: *const remotedev_socket_event,
-) -> remotedev_socket_event_kind {
-    guard_or(remotedev_socket_event_kind::Error, || {
-        handle(event, "event").map_or(remotedev_socket_event_kind::Error, |e| e.kind)
-    })
-}
-
-/// The close code of a `DISCONNECTED` event; 0 otherwise. Never blocks.
-#[no_mangle]
-pub extern "C" fn remotedev_socket_event_code(event: *const remotedev_socket_event) -> u16 {
-    guard_or(0, || handle(event, "event").map_or(0, |e| e.code))
-}
-
-fn event_str(
-    event: *const remotedev_socket_event,
-    get: impl FnOnce(&remotedev_socket_event) -> &Option<CString>,
-) -> *const c_char {
-    guard_or(std::ptr::null(), || {
-        handle(event, "event").map_or(std::ptr::null(), |e| {
-            get(e).as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
-        })
-    })
-}
-
-/// The socket id of a `CONNECTED` event, else NULL. Owner: the event (valid until it
-/// is freed or, for a lent event, until the callback returns).
-#[no_mangle]
-pub extern "C" fn remotedev_socket_event_id(event: *const remotedev_socket_event) -> *const c_char {
-    event_str(event, |e| &e.id)
-}
-
-/// The channel of a subscription event, else NULL. Owner: the event.
-#[no_mangle]
-pub extern "C" fn remotedev_socket_event_channel(
-    event: *const remotedev_socket_event,
-) -> *const c_char {
-    event_str(event, |e| &e.channel)
-}
-
-/// The reason, error or message text, else NULL. Owner: the event.
-#[no_mangle]
-pub extern "C" fn remotedev_socket_event_text(
-    event: *const remotedev_socket_event,
-) -> *const c_char {
-    event_str(event, |e| &e.text)
-}
-
-/// Frees an event from `remotedev_socket_next_event` (never one lent to a callback).
-/// NULL is ignored.
-#[no_mangle]
-pub extern "C" fn remotedev_socket_event_free(event: *mut remotedev_socket_event) {
-    guard_or((), || free_raw(event))
 }

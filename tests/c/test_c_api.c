@@ -10,12 +10,283 @@
 
 #define WAIT_MS 20000
 
+/* A relay on a free port that keeps reports in memory; `*url` is its URL (owned by the
+ * relay). NULL when it did not start. */
+static remotedev_relay *start_relay(const char **url) {
+  remotedev_relay_options *ro = NULL;
+  CHECK_OK(remotedev_relay_options_new(&ro));
+  CHECK_OK(remotedev_relay_options_set_port(ro, 0));
+  CHECK_OK(remotedev_relay_options_set_db(ro, ":memory:"));
+  remotedev_relay *relay = NULL;
+  CHECK_OK(remotedev_relay_start(ro, &relay));
+  remotedev_relay_options_free(ro);
+  *url = NULL;
+  if (relay) CHECK_OK(remotedev_relay_url(relay, url));
+  return relay;
+}
+
+/* An app client of the relay at `url` (name and instance id may be NULL). */
+static remotedev_app *start_app(const char *url, const char *name, const char *instance_id) {
+  remotedev_app_options *ao = NULL;
+  CHECK_OK(remotedev_app_options_new(&ao));
+  CHECK_OK(remotedev_app_options_set_url(ao, url));
+  if (name) CHECK_OK(remotedev_app_options_set_name(ao, name));
+  if (instance_id) CHECK_OK(remotedev_app_options_set_instance_id(ao, instance_id));
+  remotedev_app *app = NULL;
+  CHECK_OK(remotedev_app_start(ao, &app));
+  remotedev_app_options_free(ao);
+  return app;
+}
+
+/* A monitor client of the relay at `url`. */
+static remotedev_monitor *start_monitor(const char *url) {
+  remotedev_monitor_options *mo = NULL;
+  CHECK_OK(remotedev_monitor_options_new(&mo));
+  CHECK_OK(remotedev_monitor_options_set_url(mo, url));
+  remotedev_monitor *mon = NULL;
+  CHECK_OK(remotedev_monitor_start(mo, &mon));
+  remotedev_monitor_options_free(mo);
+  return mon;
+}
+
 static void test_version_and_status_text(void) {
   CHECK_STR(remotedev_version(), REMOTEDEV_VERSION);
   CHECK_STR(remotedev_status_message(REMOTEDEV_STATUS_OK), "ok");
   CHECK_STR(remotedev_status_message(REMOTEDEV_STATUS_INVALID_JSON), "invalid JSON");
+  CHECK_STR(remotedev_status_message(REMOTEDEV_STATUS_CLOSED), "closed");
+  CHECK_STR(remotedev_status_message(REMOTEDEV_STATUS_TIMEOUT), "timed out");
+  CHECK_STR(remotedev_status_message(REMOTEDEV_STATUS_CONNECT_FAILED), "cannot connect");
   CHECK_STR(remotedev_status_message(9999), "unknown status");
+  CHECK_STR(remotedev_status_message(-1), "unknown status");
   CHECK(remotedev_last_error() != NULL);
+  CHECK_OK(remotedev_set_log_level(0));
+  CHECK_STATUS(remotedev_set_log_level(9), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option log_level: must be 0 (silent) to 5 (trace), got 9");
+  CHECK_STATUS(remotedev_set_log_level(-1), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+}
+
+/* Every free accepts NULL. */
+static void test_free_null(void) {
+  remotedev_relay_options_free(NULL);
+  remotedev_app_options_free(NULL);
+  remotedev_monitor_options_free(NULL);
+  remotedev_socket_options_free(NULL);
+  remotedev_relay_free(NULL);
+  remotedev_app_free(NULL);
+  remotedev_monitor_free(NULL);
+  remotedev_socket_free(NULL);
+  remotedev_subscription_free(NULL);
+  remotedev_message_free(NULL);
+  remotedev_socket_event_free(NULL);
+  remotedev_string_free(NULL);
+  CHECK(1);
+}
+
+/* Option values are refused with the Rust API's words: by the setters' conversions
+ * (negative numbers) and by the core's validate() at start (combinations). */
+static void test_invalid_options(void) {
+  remotedev_relay_options *ro = NULL;
+  remotedev_relay *relay = (remotedev_relay *)0x1; /* sentinel: must stay untouched */
+  CHECK_OK(remotedev_relay_options_new(&ro));
+  CHECK_OK(remotedev_relay_options_set_port(ro, 0));
+  CHECK_OK(remotedev_relay_options_set_db(ro, ":memory:"));
+  CHECK_OK(remotedev_relay_options_set_ping_interval_ms(ro, 0));
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option ping_interval: must be greater than 0 ms");
+  CHECK(relay == (remotedev_relay *)0x1);
+  CHECK_OK(remotedev_relay_options_set_ping_interval_ms(ro, 30000));
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(),
+            "invalid option ping_interval: must be less than ping_timeout (20000 ms), got 30000 ms");
+  CHECK_OK(remotedev_relay_options_set_ping_interval_ms(ro, 20000)); /* equal: refused too */
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(remotedev_relay_options_set_max_payload(ro, -1), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option max_payload: must not be negative, got -1");
+  CHECK_STATUS(remotedev_relay_options_set_outbound_limit(ro, -5), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option outbound_limit: must not be negative, got -5");
+  CHECK_STATUS(remotedev_relay_options_set_ping_timeout_ms(ro, -1), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option ping_timeout: must not be negative, got -1 ms");
+  CHECK_STATUS(remotedev_relay_options_set_port(ro, 70000), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option port: must be a port from 0 to 65535, got 70000");
+  CHECK_STATUS(remotedev_relay_options_set_protocol_version(ro, "3"), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "protocol_version") != NULL);
+  CHECK_STATUS(remotedev_relay_options_set_db_options_file(ro, "/nonexistent/knex.json"),
+               REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "/nonexistent/knex.json") != NULL);
+  CHECK_STATUS(remotedev_relay_options_set_max_payload(NULL, 1), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(remotedev_relay_options_set_host(ro, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  CHECK_OK(remotedev_relay_options_set_ping_interval_ms(ro, 1000));
+  CHECK_OK(remotedev_relay_options_set_max_payload(ro, 0));
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option max_payload: must be greater than 0");
+  CHECK(relay == (remotedev_relay *)0x1);
+  remotedev_relay_options_free(ro);
+
+  /* client options */
+  remotedev_socket_options *so = NULL;
+  CHECK_OK(remotedev_socket_options_new(&so));
+  CHECK_STATUS(remotedev_socket_options_set_ack_timeout_ms(so, -1), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option ack_timeout: must not be negative, got -1 ms");
+  CHECK_OK(remotedev_socket_options_set_ack_timeout_ms(so, 0));
+  remotedev_socket *sock = NULL;
+  CHECK_STATUS(remotedev_socket_create("ws://127.0.0.1:1/socketcluster/", so, &sock),
+               REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option ack_timeout: must be greater than 0 ms");
+  CHECK(sock == NULL);
+  CHECK_OK(remotedev_socket_options_set_ack_timeout_ms(so, 1000));
+  CHECK_OK(remotedev_socket_options_set_backoff_multiplier(so, 0.5));
+  CHECK_STATUS(remotedev_socket_create("ws://127.0.0.1:1/socketcluster/", so, &sock),
+               REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option backoff.multiplier: must be a finite number >= 1, got 0.5");
+
+  remotedev_app_options *ao = NULL;
+  CHECK_OK(remotedev_app_options_new(&ao));
+  CHECK_STATUS(remotedev_app_options_set_max_age(ao, -1), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option max_age: must not be negative, got -1");
+  CHECK_OK(remotedev_app_options_set_max_age(ao, 0));
+  remotedev_app *app = NULL;
+  CHECK_STATUS(remotedev_app_start(ao, &app), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option max_age: must be greater than 0");
+  CHECK_OK(remotedev_app_options_set_max_age(ao, 10));
+  CHECK_OK(remotedev_app_options_set_socket(ao, so)); /* the bad multiplier comes along */
+  CHECK_STATUS(remotedev_app_start(ao, &app), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "backoff.multiplier") != NULL);
+  CHECK(app == NULL);
+  remotedev_app_options_free(ao);
+
+  remotedev_monitor_options *mo = NULL;
+  CHECK_OK(remotedev_monitor_options_new(&mo));
+  CHECK_OK(remotedev_monitor_options_set_socket(mo, so));
+  remotedev_monitor *mon = NULL;
+  CHECK_STATUS(remotedev_monitor_start(mo, &mon), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(mon == NULL);
+  CHECK_STATUS(remotedev_monitor_options_set_socket(mo, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  remotedev_monitor_options_free(mo);
+  remotedev_socket_options_free(so);
+}
+
+/* A NULL builder means the defaults. */
+static void test_null_builder_means_defaults(void) {
+  remotedev_app *app = NULL;
+  CHECK_OK(remotedev_app_start(NULL, &app)); /* ws://127.0.0.1:8000/socketcluster/ */
+  remotedev_app_free(app);
+  remotedev_monitor *mon = NULL;
+  CHECK_OK(remotedev_monitor_start(NULL, &mon));
+  remotedev_monitor_free(mon);
+  remotedev_socket *sock = NULL;
+  CHECK_OK(remotedev_socket_create("ws://127.0.0.1:1/socketcluster/", NULL, &sock));
+  remotedev_socket_free(sock);
+  /* 127.0.0.1:8000; another program may hold the port */
+  remotedev_relay *relay = NULL;
+  remotedev_status st = remotedev_relay_start(NULL, &relay);
+  CHECK(st == REMOTEDEV_STATUS_OK || st == REMOTEDEV_STATUS_ADDR_IN_USE);
+  if (st == REMOTEDEV_STATUS_OK) {
+    uint16_t port = 0;
+    CHECK_OK(remotedev_relay_port(relay, &port));
+    CHECK(port == 8000);
+  } else {
+    CHECK(strstr(remotedev_last_error(), "8000") != NULL);
+  }
+  remotedev_relay_free(relay);
+}
+
+/* Connecting where nothing listens fails within the timeout with CONNECT_FAILED, naming
+ * the endpoint and the OS error; the client keeps the error while it retries. */
+static void test_connect_failed(void) {
+  char url[128];
+  snprintf(url, sizeof url, "ws://127.0.0.1:%d/socketcluster/", dead_port());
+  remotedev_app *app = start_app(url, NULL, NULL);
+  char *text = NULL;
+  long long started = h_now_ms();
+  char *id = (char *)0x1;
+  CHECK_STATUS(remotedev_app_connect(app, 1500, &id), REMOTEDEV_STATUS_CONNECT_FAILED);
+  CHECK(h_now_ms() - started < 3000);
+  CHECK(id == (char *)0x1);
+  CHECK(strstr(remotedev_last_error(), url) != NULL);
+  CHECK(strstr(remotedev_last_error(), "refused") != NULL);
+  CHECK_OK(remotedev_app_last_error(app, &text));
+  CHECK(text && strstr(text, "refused") && strstr(text, url));
+  remotedev_string_free(text);
+  remotedev_connection_state st = REMOTEDEV_CONNECTION_STATE_OPEN;
+  CHECK_OK(remotedev_app_state(app, &st));
+  CHECK(st != REMOTEDEV_CONNECTION_STATE_OPEN && st != REMOTEDEV_CONNECTION_STATE_CLOSED);
+  remotedev_app_free(app);
+
+  remotedev_monitor *mon = start_monitor(url);
+  CHECK_STATUS(remotedev_monitor_connect(mon, 1500, NULL), REMOTEDEV_STATUS_CONNECT_FAILED);
+  CHECK(strstr(remotedev_last_error(), "refused") != NULL);
+  text = NULL;
+  CHECK_OK(remotedev_monitor_last_error(mon, &text));
+  CHECK(text && strstr(text, url));
+  remotedev_string_free(text);
+  remotedev_monitor_free(mon);
+
+  remotedev_socket *sock = NULL;
+  CHECK_OK(remotedev_socket_create(url, NULL, &sock));
+  CHECK_STATUS(remotedev_socket_connect(sock, 1500, NULL), REMOTEDEV_STATUS_CONNECT_FAILED);
+  CHECK(strstr(remotedev_last_error(), "refused") != NULL);
+  text = NULL;
+  CHECK_OK(remotedev_socket_last_error(sock, &text));
+  CHECK(text && strstr(text, "refused"));
+  remotedev_string_free(text);
+  remotedev_socket_free(sock);
+}
+
+/* Receiving on a closed handle is CLOSED (at once), never TIMEOUT. */
+static void test_closed_is_not_timeout(void) {
+  const char *url = NULL;
+  remotedev_relay *relay = start_relay(&url);
+  if (!relay) return;
+
+  remotedev_app *app = start_app(url, NULL, NULL);
+  char *text = (char *)0x1;
+  CHECK_STATUS(remotedev_app_last_error(app, &text), REMOTEDEV_STATUS_NO_ERROR);
+  CHECK(text == (char *)0x1);
+  CHECK_OK(remotedev_app_connect(app, WAIT_MS, NULL));
+  remotedev_message *m = NULL;
+  CHECK_STATUS(remotedev_app_next(app, 50, &m), REMOTEDEV_STATUS_TIMEOUT);
+  CHECK_OK(remotedev_app_close(app));
+  long long started = h_now_ms();
+  CHECK_STATUS(remotedev_app_next(app, 5000, &m), REMOTEDEV_STATUS_CLOSED);
+  CHECK(h_now_ms() - started < 1000);
+  CHECK(m == NULL);
+  remotedev_app_free(app);
+
+  remotedev_monitor *mon = start_monitor(url);
+  CHECK_OK(remotedev_monitor_connect(mon, WAIT_MS, NULL));
+  CHECK_OK(remotedev_monitor_close(mon));
+  remotedev_status st = REMOTEDEV_STATUS_OK;
+  for (int i = 0; i < 50 && st == REMOTEDEV_STATUS_OK; i++) { /* what came before first */
+    st = remotedev_monitor_next(mon, 5000, &m);
+    if (st == REMOTEDEV_STATUS_OK) remotedev_message_free(m);
+  }
+  CHECK_STATUS(st, REMOTEDEV_STATUS_CLOSED);
+  remotedev_monitor_free(mon);
+
+  remotedev_socket *sock = NULL;
+  CHECK_OK(remotedev_socket_create(url, NULL, &sock));
+  CHECK_OK(remotedev_socket_connect(sock, WAIT_MS, NULL));
+  remotedev_subscription *sub = NULL, *receiver = NULL;
+  CHECK_OK(remotedev_socket_subscribe(sock, "log", &sub));
+  CHECK_OK(remotedev_socket_receiver(sock, "respond", &receiver));
+  CHECK_OK(remotedev_socket_close(sock));
+  char *json = NULL;
+  CHECK_STATUS(remotedev_subscription_next(sub, 5000, &json), REMOTEDEV_STATUS_CLOSED);
+  CHECK_STATUS(remotedev_subscription_next(receiver, 5000, &json), REMOTEDEV_STATUS_CLOSED);
+  CHECK(json == NULL);
+  remotedev_socket_event *ev = NULL;
+  int closed = 0;
+  for (int i = 0; i < 20 && !closed; i++) { /* the events before the close come first */
+    st = remotedev_socket_next_event(sock, 5000, &ev);
+    if (st == REMOTEDEV_STATUS_OK) remotedev_socket_event_free(ev);
+    closed = st == REMOTEDEV_STATUS_CLOSED;
+    if (st != REMOTEDEV_STATUS_OK && !closed) break;
+  }
+  CHECK(closed);
+  remotedev_socket_free(sock);
+  remotedev_subscription_free(sub);
+  remotedev_subscription_free(receiver);
+  remotedev_relay_free(relay);
 }
 
 static void test_bad_input(void) {
@@ -25,51 +296,43 @@ static void test_bad_input(void) {
   /* NULL handles and out-parameters */
   CHECK_STATUS(remotedev_relay_start(NULL, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK(strstr(remotedev_last_error(), "NULL") != NULL);
+  CHECK_STATUS(remotedev_relay_options_new(NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(remotedev_relay_port(NULL, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(remotedev_relay_stop(NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(remotedev_app_init(NULL, "{}"), REMOTEDEV_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(remotedev_app_connect(NULL, 10), REMOTEDEV_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(remotedev_app_new(NULL, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(remotedev_app_connect(NULL, 10, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(remotedev_app_start(NULL, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(remotedev_app_last_error(NULL, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(remotedev_monitor_send_to(NULL, "x", "{}"), REMOTEDEV_STATUS_NULL_ARGUMENT);
-  CHECK_STATUS(remotedev_socket_emit(NULL, "x", NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(remotedev_socket_transmit(NULL, "x", NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(remotedev_subscription_next(NULL, 1, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK_STATUS(remotedev_message_clone(NULL, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   CHECK(remotedev_message_raw(NULL) == NULL);
   CHECK(remotedev_subscription_name(NULL) == NULL);
   CHECK(remotedev_socket_event_code(NULL) == 0);
-  remotedev_relay_free(NULL);
-  remotedev_app_free(NULL);
-  remotedev_monitor_free(NULL);
-  remotedev_socket_free(NULL);
-  remotedev_subscription_free(NULL);
-  remotedev_message_free(NULL);
-  remotedev_socket_event_free(NULL);
-  remotedev_string_free(NULL);
 
-  /* invalid UTF-8 and invalid options */
-  remotedev_relay_options ro;
-  CHECK_OK(remotedev_relay_options_init(&ro));
-  CHECK(ro.port == 8000 && ro.ping_interval_ms == 8000 && ro.ping_timeout_ms == 20000);
-  ro.host = bad_utf8;
-  ro.port = 0;
-  ro.log_level = 0;
-  CHECK_STATUS(remotedev_relay_start(&ro, &relay), REMOTEDEV_STATUS_INVALID_UTF8);
+  /* invalid UTF-8 */
+  remotedev_relay_options *ro = NULL;
+  CHECK_OK(remotedev_relay_options_new(&ro));
+  CHECK_STATUS(remotedev_relay_options_set_host(ro, bad_utf8), REMOTEDEV_STATUS_INVALID_UTF8);
   CHECK(strstr(remotedev_last_error(), "UTF-8") != NULL);
+  CHECK_OK(remotedev_relay_options_set_host(ro, ""));
+  CHECK_OK(remotedev_relay_options_set_port(ro, 0));
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "invalid option host") != NULL);
   CHECK(relay == (remotedev_relay *)0x1);
-  ro.host = NULL;
-  ro.ping_interval_ms = 0;
-  CHECK_STATUS(remotedev_relay_start(&ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
-  CHECK(relay == (remotedev_relay *)0x1);
+  CHECK_OK(remotedev_relay_options_set_host(ro, "127.0.0.1"));
+  CHECK_OK(remotedev_relay_options_set_db(ro, ":memory:"));
+  CHECK_OK(remotedev_relay_options_set_protocol_version(ro, "auto"));
+  CHECK_OK(remotedev_relay_options_set_worker_threads(ro, 1));
 
-  remotedev_app_options ao;
-  CHECK_OK(remotedev_app_options_init(&ao));
+  remotedev_app_options *ao = NULL;
+  CHECK_OK(remotedev_app_options_new(&ao));
   remotedev_app *app = NULL;
-  ao.url = "http://nowhere.invalid/";
-  CHECK_STATUS(remotedev_app_new(&ao, &app), REMOTEDEV_STATUS_INVALID_URL);
+  CHECK_OK(remotedev_app_options_set_url(ao, "http://nowhere.invalid/"));
+  CHECK_STATUS(remotedev_app_start(ao, &app), REMOTEDEV_STATUS_INVALID_URL);
   CHECK(app == NULL);
-  ao.url = bad_utf8;
-  CHECK_STATUS(remotedev_app_new(&ao, &app), REMOTEDEV_STATUS_INVALID_UTF8);
-  CHECK(app == NULL);
+  CHECK_STATUS(remotedev_app_options_set_url(ao, bad_utf8), REMOTEDEV_STATUS_INVALID_UTF8);
 
   char *s = (char *)0x1;
   CHECK_STATUS(remotedev_dispatch_command("{nope", NULL, NULL, &s), REMOTEDEV_STATUS_INVALID_JSON);
@@ -83,15 +346,15 @@ static void test_bad_input(void) {
 
   /* relay: use after stop, double stop */
   relay = NULL;
-  ro.ping_interval_ms = 8000;
-  CHECK_OK(remotedev_relay_start(&ro, &relay));
+  CHECK_OK(remotedev_relay_start(ro, &relay));
   uint16_t port = 0;
   CHECK_OK(remotedev_relay_port(relay, &port));
   CHECK(port != 0);
   remotedev_relay *busy = NULL;
-  ro.port = port;
-  CHECK_STATUS(remotedev_relay_start(&ro, &busy), REMOTEDEV_STATUS_ADDR_IN_USE);
+  CHECK_OK(remotedev_relay_options_set_port(ro, port));
+  CHECK_STATUS(remotedev_relay_start(ro, &busy), REMOTEDEV_STATUS_ADDR_IN_USE);
   CHECK(busy == NULL);
+  remotedev_relay_options_free(ro);
   CHECK_OK(remotedev_relay_stop(relay));
   CHECK_STATUS(remotedev_relay_stop(relay), REMOTEDEV_STATUS_STOPPED);
   CHECK(strstr(remotedev_last_error(), "stopped") != NULL);
@@ -102,10 +365,16 @@ static void test_bad_input(void) {
   remotedev_relay_free(relay);
 
   /* a client whose relay is gone; closed clients */
-  ao.url = "ws://127.0.0.1:1/socketcluster/";
-  ao.reconnect = false;
-  CHECK_OK(remotedev_app_new(&ao, &app));
-  CHECK_STATUS(remotedev_app_connect(app, 300), REMOTEDEV_STATUS_CLOSED); /* no reconnect */
+  remotedev_socket_options *so = NULL;
+  CHECK_OK(remotedev_socket_options_new(&so));
+  CHECK_OK(remotedev_socket_options_set_reconnect(so, false));
+  CHECK_OK(remotedev_app_options_set_url(ao, "ws://127.0.0.1:1/socketcluster/"));
+  CHECK_OK(remotedev_app_options_set_socket(ao, so));
+  remotedev_socket_options_free(so);
+  CHECK_OK(remotedev_app_start(ao, &app));
+  remotedev_app_options_free(ao);
+  remotedev_status st = remotedev_app_connect(app, 300, NULL);
+  CHECK(st == REMOTEDEV_STATUS_CONNECT_FAILED || st == REMOTEDEV_STATUS_CLOSED);
   CHECK_STATUS(remotedev_app_init(app, "{not json"), REMOTEDEV_STATUS_INVALID_JSON);
   CHECK_STATUS(remotedev_app_init(app, bad_utf8), REMOTEDEV_STATUS_INVALID_UTF8);
   CHECK_STATUS(remotedev_app_init(app, NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
@@ -114,9 +383,9 @@ static void test_bad_input(void) {
   CHECK_STATUS(remotedev_app_socket_id(app, &id), REMOTEDEV_STATUS_NOT_CONNECTED);
   CHECK(id == (char *)0x1);
   CHECK_OK(remotedev_app_close(app));
-  remotedev_connection_state st;
-  CHECK_OK(remotedev_app_state(app, &st));
-  CHECK(st == REMOTEDEV_CONNECTION_STATE_CLOSED);
+  remotedev_connection_state cs;
+  CHECK_OK(remotedev_app_state(app, &cs));
+  CHECK(cs == REMOTEDEV_CONNECTION_STATE_CLOSED);
   CHECK_STATUS(remotedev_app_init(app, "{}"), REMOTEDEV_STATUS_OK); /* kept for later */
   remotedev_message *m = NULL;
   CHECK_STATUS(remotedev_app_next(app, 50, &m), REMOTEDEV_STATUS_CLOSED);
@@ -124,15 +393,15 @@ static void test_bad_input(void) {
   remotedev_app_free(app);
 
   remotedev_socket *sock = NULL;
-  CHECK_STATUS(remotedev_socket_new("ftp://x/", NULL, &sock), REMOTEDEV_STATUS_INVALID_URL);
-  CHECK_OK(remotedev_socket_new("ws://127.0.0.1:1/socketcluster/", NULL, &sock));
-  CHECK_STATUS(remotedev_socket_emit(sock, "ev", "{bad"), REMOTEDEV_STATUS_INVALID_JSON);
-  CHECK_STATUS(remotedev_socket_emit(sock, bad_utf8, NULL), REMOTEDEV_STATUS_INVALID_UTF8);
+  CHECK_STATUS(remotedev_socket_create("ftp://x/", NULL, &sock), REMOTEDEV_STATUS_INVALID_URL);
+  CHECK_OK(remotedev_socket_create("ws://127.0.0.1:1/socketcluster/", NULL, &sock));
+  CHECK_STATUS(remotedev_socket_transmit(sock, "ev", "{bad"), REMOTEDEV_STATUS_INVALID_JSON);
+  CHECK_STATUS(remotedev_socket_transmit(sock, bad_utf8, NULL), REMOTEDEV_STATUS_INVALID_UTF8);
   CHECK_STATUS(remotedev_socket_subscribe(sock, "", NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
   remotedev_subscription *sub = NULL;
   CHECK_STATUS(remotedev_socket_subscribe(sock, "", &sub), REMOTEDEV_STATUS_INVALID_ARGUMENT);
   CHECK_OK(remotedev_socket_close(sock));
-  CHECK_STATUS(remotedev_socket_emit(sock, "ev", NULL), REMOTEDEV_STATUS_CLOSED);
+  CHECK_STATUS(remotedev_socket_transmit(sock, "ev", NULL), REMOTEDEV_STATUS_CLOSED);
   remotedev_socket_free(sock);
 }
 
@@ -221,15 +490,9 @@ static remotedev_message *next_of_type(remotedev_monitor *mon, const char *type)
 }
 
 static void test_app_with_real_monitor(void) {
-  remotedev_relay_options ro;
-  remotedev_relay_options_init(&ro);
-  ro.port = 0;
-  ro.log_level = 0;
-  remotedev_relay *relay = NULL;
-  CHECK_OK(remotedev_relay_start(&ro, &relay));
-  if (!relay) return;
   const char *url = NULL;
-  CHECK_OK(remotedev_relay_url(relay, &url));
+  remotedev_relay *relay = start_relay(&url);
+  if (!relay) return;
   uint16_t port = 0;
   CHECK_OK(remotedev_relay_port(relay, &port));
   char want[128];
@@ -245,28 +508,26 @@ static void test_app_with_real_monitor(void) {
   if (!ready) fprintf(stderr, "node monitor not ready (did tests/interop/setup.sh run?)\n");
 
   /* our own monitor client too */
-  remotedev_monitor_options mo;
-  CHECK_OK(remotedev_monitor_options_init(&mo));
-  mo.host = "127.0.0.1";
-  mo.port = port;
+  remotedev_monitor_options *mo = NULL;
+  CHECK_OK(remotedev_monitor_options_new(&mo));
+  CHECK_OK(remotedev_monitor_options_set_host(mo, "127.0.0.1"));
+  CHECK_OK(remotedev_monitor_options_set_port(mo, port));
   remotedev_monitor *mon = NULL;
-  CHECK_OK(remotedev_monitor_new(&mo, &mon));
-  CHECK_OK(remotedev_monitor_connect(mon, WAIT_MS));
+  CHECK_OK(remotedev_monitor_start(mo, &mon));
+  remotedev_monitor_options_free(mo);
+  CHECK_OK(remotedev_monitor_connect(mon, WAIT_MS, NULL));
 
-  remotedev_app_options ao;
-  remotedev_app_options_init(&ao);
-  ao.url = url;
-  ao.name = "CounterC";
-  ao.instance_id = "c-test-1";
-  remotedev_app *app = NULL;
-  CHECK_OK(remotedev_app_new(&ao, &app));
-  CHECK_OK(remotedev_app_connect(app, WAIT_MS));
+  remotedev_app *app = start_app(url, "CounterC", "c-test-1");
+  char *id = NULL;
+  CHECK_OK(remotedev_app_connect(app, WAIT_MS, &id));
+  CHECK(id && strlen(id) > 0);
   remotedev_connection_state st = REMOTEDEV_CONNECTION_STATE_CLOSED;
   CHECK_OK(remotedev_app_state(app, &st));
   CHECK(st == REMOTEDEV_CONNECTION_STATE_OPEN);
-  char *id = NULL;
-  CHECK_OK(remotedev_app_socket_id(app, &id));
-  CHECK(id && strlen(id) > 0);
+  char *id2 = NULL;
+  CHECK_OK(remotedev_app_socket_id(app, &id2));
+  CHECK_STR(id2, id);
+  remotedev_string_free(id2);
 
   CHECK_OK(remotedev_app_init(app, "{\"count\":0}"));
   CHECK_OK(remotedev_app_send_action(app, "{\"type\":\"INCREMENT\"}", "{\"count\":1}"));
@@ -368,25 +629,23 @@ static void test_app_with_real_monitor(void) {
 }
 
 static void test_socket(void) {
-  remotedev_relay_options ro;
-  remotedev_relay_options_init(&ro);
-  ro.port = 0;
-  ro.log_level = 0;
-  remotedev_relay *relay = NULL;
-  CHECK_OK(remotedev_relay_start(&ro, &relay));
-  if (!relay) return;
   const char *url = NULL;
-  CHECK_OK(remotedev_relay_url(relay, &url));
+  remotedev_relay *relay = start_relay(&url);
+  if (!relay) return;
 
-  remotedev_socket_options so;
-  CHECK_OK(remotedev_socket_options_init(&so));
-  CHECK(so.reconnect && so.ack_timeout_ms == 10000);
+  remotedev_socket_options *so = NULL;
+  CHECK_OK(remotedev_socket_options_new(&so));
+  CHECK_OK(remotedev_socket_options_set_ack_timeout_ms(so, 5000));
   remotedev_socket *sock = NULL;
-  CHECK_OK(remotedev_socket_new(url, &so, &sock));
-  CHECK_OK(remotedev_socket_connect(sock, WAIT_MS));
+  CHECK_OK(remotedev_socket_create(url, so, &sock));
+  remotedev_socket_options_free(so);
   char *sid = NULL;
-  CHECK_OK(remotedev_socket_id(sock, &sid));
+  CHECK_OK(remotedev_socket_connect(sock, WAIT_MS, &sid));
   CHECK(sid && *sid);
+  char *sid2 = NULL;
+  CHECK_OK(remotedev_socket_id(sock, &sid2));
+  CHECK_STR(sid2, sid);
+  remotedev_string_free(sid2);
 
   /* the connection events so far */
   int connected = 0;
@@ -411,18 +670,14 @@ static void test_socket(void) {
   CHECK_STR(remotedev_subscription_name(sub), "log");
   CHECK_OK(remotedev_socket_wait_subscribed(sock, "log", WAIT_MS));
   remotedev_subscription *listener = NULL;
-  CHECK_OK(remotedev_socket_on(sock, "nothing-comes", &listener));
+  CHECK_OK(remotedev_socket_receiver(sock, "nothing-comes", &listener));
   char *data = (char *)0x1;
   CHECK_STATUS(remotedev_subscription_next(listener, 50, &data), REMOTEDEV_STATUS_TIMEOUT);
   CHECK(data == (char *)0x1);
 
   /* an app's messages arrive on the subscription */
-  remotedev_app_options ao;
-  remotedev_app_options_init(&ao);
-  ao.url = url;
-  remotedev_app *app = NULL;
-  CHECK_OK(remotedev_app_new(&ao, &app));
-  CHECK_OK(remotedev_app_connect(app, WAIT_MS));
+  remotedev_app *app = start_app(url, NULL, NULL);
+  CHECK_OK(remotedev_app_connect(app, WAIT_MS, NULL));
   CHECK_OK(remotedev_app_init(app, "{\"n\":0}"));
   CHECK_OK(remotedev_app_send_action(app, "{\"type\":\"A\"}", "{\"n\":1}"));
   int seen = 0;
@@ -448,13 +703,13 @@ static void test_socket(void) {
 
   /* an invoke the relay rejects */
   CHECK_STATUS(remotedev_socket_invoke(sock, "no-such-event", NULL, &answer), REMOTEDEV_STATUS_REMOTE);
-  CHECK_OK(remotedev_socket_emit(sock, "respond", "{\"type\":\"STOP\"}"));
+  CHECK_OK(remotedev_socket_transmit(sock, "respond", "{\"type\":\"STOP\"}"));
   CHECK_OK(remotedev_socket_unsubscribe(sock, "log"));
 
   remotedev_app_free(app);
   remotedev_string_free(sid);
   remotedev_socket_free(sock);
-  CHECK_STATUS(remotedev_subscription_next(sub, 10, &data), REMOTEDEV_STATUS_TIMEOUT);
+  CHECK_STATUS(remotedev_subscription_next(sub, 10, &data), REMOTEDEV_STATUS_CLOSED);
   remotedev_subscription_free(sub);
   remotedev_subscription_free(listener);
   remotedev_relay_free(relay); /* stops it */
@@ -463,6 +718,11 @@ static void test_socket(void) {
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   test_version_and_status_text();
+  test_free_null();
+  test_invalid_options();
+  test_null_builder_means_defaults();
+  test_connect_failed();
+  test_closed_is_not_timeout();
   test_bad_input();
   test_app_with_real_monitor();
   test_socket();

@@ -90,6 +90,85 @@ static void test_errors(void) {
   [c release];
 }
 
+static NSString *describe(NSError *error) {
+  return error ? [error localizedDescription] : @"";
+}
+
+static void test_options_and_closed(void) {
+  NSError *error = nil;
+  // refusals in the core's words
+  NSMutableDictionary *o = [NSMutableDictionary dictionary];
+  [o setObject:[NSNumber numberWithInt:0] forKey:@"port"];
+  [o setObject:@":memory:" forKey:@"db"];
+  [o setObject:[NSNumber numberWithInt:0] forKey:@"ping_interval_ms"];
+  CHECK([[RDRelay alloc] initWithOptions:o error:&error] == nil);
+  CHECK([error code] == RDErrorInvalidArgument);
+  CHECK([describe(error) isEqualToString:@"invalid option ping_interval: must be greater than 0 ms"]);
+  [o setObject:[NSNumber numberWithInt:30000] forKey:@"ping_interval_ms"];
+  CHECK([[RDRelay alloc] initWithOptions:o error:&error] == nil);
+  CHECK([describe(error) isEqualToString:@"invalid option ping_interval: must be less than "
+                                          "ping_timeout (20000 ms), got 30000 ms"]);
+  [o setObject:[NSNumber numberWithInt:1000] forKey:@"ping_interval_ms"];
+  [o setObject:[NSNumber numberWithInt:-1] forKey:@"max_payload"];
+  CHECK([[RDRelay alloc] initWithOptions:o error:&error] == nil);
+  CHECK([describe(error) isEqualToString:@"invalid option max_payload: must not be negative, got -1"]);
+  [o removeObjectForKey:@"max_payload"];
+  [o setObject:@"x" forKey:@"no_such_option"];
+  CHECK([[RDRelay alloc] initWithOptions:o error:&error] == nil);
+  CHECK([describe(error) isEqualToString:@"unknown option no_such_option"]);
+  [o removeObjectForKey:@"no_such_option"];
+  RDRelay *relay = [[RDRelay alloc] initWithOptions:o error:&error];
+  CHECK(relay != nil);
+  CHECK(!RDSetLogLevel(9, &error));
+  CHECK([error code] == RDErrorInvalidArgument);
+  NSDictionary *badAge = [NSDictionary dictionaryWithObject:[NSNumber numberWithInt:0] forKey:@"max_age"];
+  CHECK([[RDClient alloc] initWithOptions:badAge error:&error] == nil);
+  CHECK([describe(error) isEqualToString:@"invalid option max_age: must be greater than 0"]);
+
+  // nil options: the defaults (ws://127.0.0.1:8000/socketcluster/, in the background)
+  RDMonitor *defaults = [[RDMonitor alloc] initWithOptions:nil error:&error];
+  CHECK(defaults != nil);
+  [defaults release];
+
+  // a port where nothing listens: CONNECT_FAILED naming the endpoint and the cause
+  NSString *dead = [NSString stringWithFormat:@"ws://127.0.0.1:%d/socketcluster/", dead_port()];
+  RDClient *lost = [[RDClient alloc] initWithURL:dead name:nil instanceId:nil reconnect:YES
+                                           error:&error];
+  NSDate *started = [NSDate date];
+  error = nil;
+  CHECK(![lost connectWithTimeout:1.5 error:&error]);
+  CHECK([[NSDate date] timeIntervalSinceDate:started] < 3);
+  CHECK([error code] == RDErrorConnectFailed);
+  CHECK([describe(error) rangeOfString:dead].location != NSNotFound);
+  CHECK([describe(error) rangeOfString:@"refused"].location != NSNotFound);
+  CHECK([[lost lastError] rangeOfString:@"refused"].location != NSNotFound);
+  [lost release];
+
+  // closed is not a timeout
+  RDClient *app = [[RDClient alloc] initWithURL:[relay url] name:nil instanceId:nil reconnect:YES
+                                          error:&error];
+  CHECK([app lastError] == nil);
+  CHECK([app connectWithTimeout:20 error:&error]);
+  error = nil;
+  CHECK([app nextCommandWithTimeout:0.05 error:&error] == nil);
+  CHECK([error code] == RDErrorTimeout);
+  [app close];
+  started = [NSDate date];
+  CHECK([app nextCommandWithTimeout:5 error:&error] == nil);
+  CHECK([error code] == RDErrorClosed);
+  CHECK([[NSDate date] timeIntervalSinceDate:started] < 1);
+  [app release];
+  RDMonitor *monitor = [[RDMonitor alloc] initWithURL:[relay url] error:&error];
+  CHECK([monitor connectWithTimeout:20 error:&error]);
+  [monitor close];
+  for (int i = 0; i < 50 && [monitor nextMessageWithTimeout:5 error:&error]; i++) {
+  }  // what came before the close is read first
+  CHECK([error code] == RDErrorClosed);
+  [monitor release];
+  CHECK([relay stop:&error]);
+  [relay release];
+}
+
 static void test_app_with_real_monitor(void) {
   NSError *error = nil;
   RDRelay *relay = [[RDRelay alloc] initWithHost:@"127.0.0.1" port:0 logLevel:0 error:&error];
@@ -196,6 +275,7 @@ int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   NSAutoreleasePool *pool = [NSAutoreleasePool new];
   test_errors();
+  test_options_and_closed();
   test_app_with_real_monitor();
   [pool drain];
   return h_summary();

@@ -1,0 +1,152 @@
+//! `remotedev_socket_options`: the builder of a SocketCluster socket's settings (the
+//! Rust [`SocketOptions`] with its [`crate::client::Backoff`]), for
+//! `remotedev_socket_create` and, through `remotedev_app_options_set_socket` /
+//! `remotedev_monitor_options_set_socket`, for the app and monitor clients.
+//!
+//! Every setter returns `REMOTEDEV_STATUS_OK`, `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL
+//! builder) or `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a value the core's conversions
+//! refuse (negative: `invalid option ack_timeout: must not be negative, got -1 ms`).
+//! Zero timeouts and the backoff's combinations are refused when the client starts,
+//! by the core's `SocketOptions::validate`, in the same words as the Rust API.
+
+use std::ffi::c_double;
+
+use super::{free_raw, guard_or, new_builder, remotedev_status, set_option};
+use crate::client::SocketOptions;
+use crate::options::{millis, size, InvalidOption};
+
+/// A socket's settings (opaque builder): create with `remotedev_socket_options_new`,
+/// change with `remotedev_socket_options_set_*`, pass to `remotedev_socket_create` or
+/// to an app / monitor builder (both copy it), free with
+/// `remotedev_socket_options_free`. Not thread-safe: one thread at a time.
+#[derive(Default)]
+pub struct remotedev_socket_options {
+    pub(crate) inner: SocketOptions,
+}
+
+/// A builder with the defaults of the reference clients (ack timeout 10 s, connect
+/// timeout 20 s, reconnect on). On success `*out` is the new builder, freed with
+/// `remotedev_socket_options_free`. Statuses: `NULL_ARGUMENT`. Never blocks.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_new(
+    out: *mut *mut remotedev_socket_options,
+) -> remotedev_status {
+    new_builder(out)
+}
+
+/// Frees a builder. NULL is ignored. Never blocks.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_free(options: *mut remotedev_socket_options) {
+    guard_or((), || free_raw(options))
+}
+
+/// Reconnect after the connection is lost. Default true.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_reconnect(
+    options: *mut remotedev_socket_options,
+    value: bool,
+) -> remotedev_status {
+    set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
+        b.inner.auto_reconnect = v
+    })
+}
+
+/// How long an invoke (and the clients' login) waits for its answer, in ms. Default
+/// 10000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_ack_timeout_ms(
+    options: *mut remotedev_socket_options,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, millis("ack_timeout", value), |b, v| {
+        b.inner.ack_timeout = v
+    })
+}
+
+/// From starting a connection to the WebSocket being open, in ms. Default 20000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_connect_timeout_ms(
+    options: *mut remotedev_socket_options,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, millis("connect_timeout", value), |b, v| {
+        b.inner.connect_timeout = v
+    })
+}
+
+/// Transmits held while not connected (the oldest dropped beyond). Default 1000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_queue_limit(
+    options: *mut remotedev_socket_options,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, size("queue_limit", value), |b, v| {
+        b.inner.queue_limit = v
+    })
+}
+
+/// Largest inbound message in bytes. Default 100 MiB.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_max_payload(
+    options: *mut remotedev_socket_options,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, size("max_payload", value), |b, v| {
+        b.inner.max_payload = v
+    })
+}
+
+/// The delay before the first reconnect attempt, in ms. Default 10000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_backoff_initial_delay_ms(
+    options: *mut remotedev_socket_options,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, millis("backoff.initial_delay", value), |b, v| {
+        b.inner.backoff.initial_delay = v
+    })
+}
+
+/// Up to this much is added at random to the first delay, in ms. Default 30000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_backoff_randomness_ms(
+    options: *mut remotedev_socket_options,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, millis("backoff.randomness", value), |b, v| {
+        b.inner.backoff.randomness = v
+    })
+}
+
+/// Each further attempt waits this many times longer (finite, ≥ 1; checked at start).
+/// Default 1.5.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_backoff_multiplier(
+    options: *mut remotedev_socket_options,
+    value: c_double,
+) -> remotedev_status {
+    set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
+        b.inner.backoff.multiplier = v
+    })
+}
+
+/// The longest delay between attempts, in ms (at least the initial delay). Default
+/// 60000.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_backoff_max_delay_ms(
+    options: *mut remotedev_socket_options,
+    value: i64,
+) -> remotedev_status {
+    set_option(options, millis("backoff.max_delay", value), |b, v| {
+        b.inner.backoff.max_delay = v
+    })
+}
