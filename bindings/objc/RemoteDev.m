@@ -225,6 +225,7 @@ static const remotedev_socket_options_option kSocketOptions[] = {
     {.key = "backoff_randomness_ms", .number = remotedev_socket_options_set_backoff_randomness_ms},
     {.key = "backoff_multiplier", .real = remotedev_socket_options_set_backoff_multiplier},
     {.key = "backoff_max_delay_ms", .number = remotedev_socket_options_set_backoff_max_delay_ms},
+    {.key = "backoff_schedule", .number = remotedev_socket_options_set_backoff_schedule},
 };
 
 /// Applies every key of `options` with `apply` (the builder's own table), else to

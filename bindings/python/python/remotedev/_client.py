@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from . import _remotedev
+from ._backoff import Backoff
 from ._base import AsyncPulling, Base, Pulling, native_property
 from ._json import dumps
 from ._messages import Command, command_from_fields
@@ -35,9 +36,10 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
         ack_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
+        backoff: Optional[Backoff] = None,
         on_command: Optional[CommandCallback] = None,
     ) -> None:
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff)
         self._native = _remotedev.NativeApp(connection, name, instance_id, max_age, queue_limit)
         if on_command is not None:
             self.on_command(on_command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Union
 
 from . import _remotedev
+from ._backoff import Backoff
 from ._base import AsyncPulling, Base, Pulling
 from ._json import dumps
 from ._messages import MonitorEvent, event_from_native
@@ -32,9 +33,10 @@ class _MonitorBase(Base[_Native, MonitorEvent]):
         ack_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
+        backoff: Optional[Backoff] = None,
         on_message: Optional[MessageCallback] = None,
     ) -> None:
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff)
         self._native = _remotedev.NativeMonitor(connection, answer_start)
         if on_message is not None:
             self.on_message(on_message)

@@ -7,6 +7,7 @@ import typing
 from typing import Any, Callable, Dict, Optional
 
 from . import _remotedev
+from ._backoff import Backoff
 from ._base import Closing, Connection, close_at_exit, until_closed
 from ._json import dumps_value, loads
 
@@ -68,8 +69,9 @@ class Socket(Connection, Closing):
         ack_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
+        backoff: Optional[Backoff] = None,
     ) -> None:
-        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect)
+        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, backoff)
         self._native = _remotedev.NativeSocket(connection)
         self.url = url
         self._lock = threading.Lock()
