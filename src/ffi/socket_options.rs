@@ -174,7 +174,9 @@ pub extern "C" fn remotedev_socket_options_set_backoff_schedule(
 pub extern "C" fn remotedev_socket_options_use_reference_backoff(
     options: *mut remotedev_socket_options,
 ) -> remotedev_status {
-    set_option(options, Ok::<_, InvalidOption>(Backoff::reference()), |b, v| {
-        b.inner.backoff = v
-    })
+    set_option(
+        options,
+        Ok::<_, InvalidOption>(Backoff::reference()),
+        |b, v| b.inner.backoff = v,
+    )
 }
