@@ -65,6 +65,24 @@ struct Args {
     /// suffix like the reference's "16mb". Larger requests get 413.
     #[arg(long = "maxRequestBody", default_value = "16mb", value_parser = parse_size)]
     max_request_body: usize,
+    /// Open the monitor UI in the system browser once the relay listens: --open or
+    /// --open=browser ($BROWSER is honoured). The reference's --open=electron is not
+    /// supported.
+    #[arg(long, value_name = "browser", num_args = 0..=1, require_equals = true,
+          default_missing_value = "browser", value_parser = parse_open)]
+    open: Option<String>,
+}
+
+fn parse_open(text: &str) -> Result<String, String> {
+    match text {
+        "browser" => Ok(text.to_owned()),
+        "electron" => Err(
+            "the Electron app is not supported; use --open or --open=browser \
+                           to open the monitor in the system browser"
+                .to_owned(),
+        ),
+        _ => Err("use --open or --open=browser".to_owned()),
+    }
 }
 
 /// `16777216`, `16mb`, `512kb`, `1gb` (1024-based, as the reference's `bytes` package).
@@ -124,10 +142,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(options))
+    runtime.block_on(serve(options, args.open.is_some()))
 }
 
-async fn serve(options: RelayOptions) -> ExitCode {
+async fn serve(options: RelayOptions, open: bool) -> ExitCode {
     let store = options.store.clone();
     let relay = match Relay::start(options).await {
         Ok(relay) => relay,
@@ -141,12 +159,32 @@ async fn serve(options: RelayOptions) -> ExitCode {
         }
     };
     println!("remotedev relay listening on {}", relay.url());
+    let ui =
+        remotedev::relay::ui::BUILT_IN.then(|| remotedev::relay::ui::page_url(relay.local_addr()));
+    if let Some(url) = &ui {
+        println!("remotedev monitor UI at {url}");
+    }
+    if open {
+        match ui {
+            Some(url) => open_browser(url),
+            None => eprintln!("remotedev: --open: this relay was built without the monitor UI"),
+        }
+    }
     tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
     wait_for_signal().await;
     tracing::info!("shutting down");
     relay.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// On a thread of its own: a browser command may take a while or never return.
+fn open_browser(url: String) {
+    std::thread::spawn(move || {
+        if let Err(e) = remotedev::relay::ui::open_browser(&url) {
+            eprintln!("remotedev: --open: cannot open {url}: {e}");
+        }
+    });
 }
 
 async fn wait_for_signal() {
