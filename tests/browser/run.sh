@@ -15,6 +15,7 @@ if [[ ! -x "$REMOTEDEV_BIN" ]]; then
   exit 2
 fi
 
+rm -rf "${BROWSER_ARTIFACTS:-$REPO/target/browser-artifacts}"
 cd "$HERE"
 # One file at a time: each test starts a relay, an app and a browser on a 2-core machine.
 exec node --test --test-concurrency=1 --test-timeout=120000 "$@" test/*.test.mjs
