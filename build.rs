@@ -44,7 +44,7 @@ fn main() {
                 .to_string_lossy()
                 .as_bytes(),
         );
-        key.update(&(bytes.len() as u64).to_le_bytes());
+        key.update((bytes.len() as u64).to_le_bytes());
         key.update(&bytes);
     }
     let digest: String = key.finalize().iter().map(|b| format!("{b:02x}")).collect();

@@ -40,7 +40,7 @@ async fn request(
         .expect("request")
 }
 
-fn header<'a>(resp: &'a reqwest::Response, name: header::HeaderName) -> &'a str {
+fn header(resp: &reqwest::Response, name: header::HeaderName) -> &str {
     resp.headers()
         .get(name)
         .map(|v| v.to_str().unwrap())
