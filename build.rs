@@ -18,6 +18,8 @@ const INPUTS: &[&str] = &["ui/package.json", "ui/package-lock.json", "ui/build.m
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=NODE");
+    println!("cargo:rerun-if-env-changed=NPM");
     if env::var_os("CARGO_FEATURE_UI").is_none() {
         return;
     }
@@ -56,14 +58,16 @@ fn main() {
     stage(&cache, &out);
 }
 
-/// `npm ci` then `node build.mjs` into a temporary folder renamed into place, so a
+/// `npm ci` then `node build.mjs` (`$NPM` / `$NODE` when set) into a temporary folder renamed into place, so a
 /// build interrupted or run twice at once never leaves a half-written cache entry.
 fn build_into(ui: &Path, cache: &Path) {
-    for (tool, arg) in [("node", "--version"), ("npm", "--version")] {
-        if Command::new(tool).arg(arg).output().is_err() {
+    let node = tool("NODE", "node");
+    let npm = tool("NPM", "npm");
+    for (name, program) in [("node", &node), ("npm", &npm)] {
+        if Command::new(program).arg("--version").output().is_err() {
             fail(&format!(
-                "`{tool}` not found: the embedded monitor UI needs Node.js >= 18 and npm at build time; \
-                 install them, or build without the UI: cargo build --no-default-features"
+                "`{program}` ({name}) not found: the embedded monitor UI needs Node.js >= 18 and npm \
+                 at build time; install them, or build without the UI: cargo build --no-default-features"
             ));
         }
     }
@@ -71,7 +75,7 @@ fn build_into(ui: &Path, cache: &Path) {
     let lock = fs::read(ui.join("package-lock.json")).unwrap_or_default();
     if fs::read(&stamp).ok().as_deref() != Some(&lock[..]) {
         run(
-            Command::new("npm")
+            Command::new(&npm)
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
                 .current_dir(ui),
             "npm ci in ui/",
@@ -81,7 +85,7 @@ fn build_into(ui: &Path, cache: &Path) {
     let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
     let _ = fs::remove_dir_all(&tmp);
     run(
-        Command::new("node")
+        Command::new(&node)
             .arg("build.mjs")
             .arg(&tmp)
             .current_dir(ui),
@@ -91,6 +95,14 @@ fn build_into(ui: &Path, cache: &Path) {
         // Another build finished the same key first; its copy is identical.
         let _ = fs::remove_dir_all(&tmp);
     }
+}
+
+/// The program to run for `default`, or the one named by the environment variable.
+fn tool(var: &str, default: &str) -> String {
+    env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
 }
 
 fn run(command: &mut Command, what: &str) {
