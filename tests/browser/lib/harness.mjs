@@ -146,7 +146,8 @@ export async function launchBrowser(t) {
 
 /**
  * A fresh browser profile with a page on the relay's UI. Requests to any other origin
- * are aborted and recorded in `foreign`; page errors in `errors`.
+ * are aborted and recorded in `foreign`; page errors in `errors`; text frames the
+ * page's sockets receive in `received`.
  */
 export async function openMonitor(t, browser, relay) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -154,6 +155,7 @@ export async function openMonitor(t, browser, relay) {
   const foreign = [];
   const requests = [];
   const errors = [];
+  const received = [];
   const sameOrigin = (url) => {
     const u = new URL(url);
     return u.host === new URL(relay.origin).host && ['http:', 'ws:'].includes(u.protocol);
@@ -171,12 +173,13 @@ export async function openMonitor(t, browser, relay) {
     if (!r.url().startsWith('data:') && !sameOrigin(r.url())) foreign.push(r.url());
   });
   page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => typeof f.payload === 'string' && received.push(f.payload));
     requests.push(ws.url());
     if (!sameOrigin(ws.url())) foreign.push(ws.url());
   });
   page.on('pageerror', (e) => errors.push(String(e?.stack || e)));
   await page.goto(relay.uiUrl);
-  return { context, page, foreign, requests, errors };
+  return { context, page, foreign, requests, errors, received };
 }
 
 export async function screenshot(page, name) {

@@ -1,7 +1,7 @@
 // Cold start offline and the connection preset: a fresh profile in a browser that can
 // reach nothing but the relay opens the page, which connects to the relay that served
-// it with no settings made; a connection the user then chooses in Settings is kept
-// across reloads.
+// it with no settings made (and its monitor gets the relay's report list); a connection
+// the user then chooses in Settings is kept across reloads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRelay, launchBrowser, openMonitor, screenshot, waitFor } from '../lib/harness.mjs';
@@ -18,8 +18,18 @@ async function connectionForm(page) {
 
 test('cold start offline: the page loads from the relay alone and connects to it', async (t) => {
   const relay = await startRelay(t);
+  // A stored report: the page's monitor subscribes to `report` and gets the list.
+  const upload = await fetch(`${relay.origin}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'STATE', title: 'cold-start report', payload: '{}' }),
+  });
+  const { id } = await upload.json();
   const browser = await launchBrowser(t);
   const mon = await openMonitor(t, browser, relay);
+  await waitFor(() => mon.received.some((f) => f.includes('"channel":"report"') && f.includes(id)), {
+    message: 'the report list on the page socket',
+  });
   const ws = await waitFor(() => mon.requests.find((u) => u.startsWith('ws:')), { message: 'a WebSocket' });
   assert.equal(ws, `ws://127.0.0.1:${relay.port}/socketcluster/`);
   const form = await connectionForm(mon.page);
