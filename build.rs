@@ -95,6 +95,17 @@ fn build_into(ui: &Path, cache: &Path) {
         // Another build finished the same key first; its copy is identical.
         let _ = fs::remove_dir_all(&tmp);
     }
+    // Entries of older inputs would only pile up; a build that still wants one just
+    // runs Node again.
+    if let (Some(parent), Some(name)) = (cache.parent(), cache.file_name()) {
+        for entry in fs::read_dir(parent).into_iter().flatten().flatten() {
+            let stale =
+                entry.file_name() != name && !entry.file_name().to_string_lossy().contains(".tmp");
+            if stale {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 /// The program to run for `default`, or the one named by the environment variable.
