@@ -1,6 +1,6 @@
 //! Builds the embedded monitor UI (feature `ui`): runs `ui/build.mjs` on the pinned
-//! npm packages and stages its gzipped output and manifest in `OUT_DIR/ui`, plus
-//! `ui_assets.rs` that `src/relay/ui/assets.rs` includes.
+//! npm packages and stages its gzipped output in `OUT_DIR/ui`, with `assets.rs` (the
+//! table of routes) that `src/relay/ui/assets.rs` includes.
 //!
 //! The output is cached in `ui/.cache/<key>/`, keyed by the lockfile and our UI
 //! sources, so other target folders (the Python crate, `cargo clean`) reuse it without
@@ -58,8 +58,9 @@ fn main() {
     stage(&cache, &out);
 }
 
-/// `npm ci` then `node build.mjs` (`$NPM` / `$NODE` when set) into a temporary folder renamed into place, so a
-/// build interrupted or run twice at once never leaves a half-written cache entry.
+/// `npm ci` then `node build.mjs` (`$NPM` / `$NODE` when set) into a temporary folder
+/// renamed into place, so a build interrupted or run twice at once never leaves a
+/// half-written cache entry.
 fn build_into(ui: &Path, cache: &Path) {
     let node = tool("NODE", "node");
     let npm = tool("NPM", "npm");
