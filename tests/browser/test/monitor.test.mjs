@@ -1,6 +1,6 @@
 // The relay's own monitor page in a real browser against real RemoteDev apps: the page
 // connects itself (no settings), shows the instance, its actions, state and diff, and
-// its Jump / Dispatch / Pause / Lock reach the app's own store. Every host but the
+// its Jump / Skip / Dispatch / Pause / Lock reach the app's own store. Every host but the
 // relay is unreachable from the browser, and any request elsewhere fails the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,16 +31,18 @@ async function inspectorText(page) {
   return page.locator('[data-testid=inspector]').innerText();
 }
 
-async function jump(page, actionId) {
-  // A row's Jump button turns into view while the pointer is over the row (never on
+async function rowButton(page, actionId, label) {
+  // A row's Jump / Skip buttons turn into view while the pointer is over the row (never on
   // @@INIT's row).
   const row = page.locator(`${ROWS}[data-id="${actionId}"]`);
-  const button = row.getByText('Jump', { exact: true });
+  const button = row.getByText(label, { exact: true });
   const box = await row.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
-  await waitFor(async () => ((await button.boundingBox())?.height ?? 0) > 0, { message: `the Jump button of action ${actionId}` });
+  await waitFor(async () => ((await button.boundingBox())?.height ?? 0) > 0, { message: `the ${label} button of action ${actionId}` });
   await button.click();
 }
+
+const jump = (page, actionId) => rowButton(page, actionId, 'Jump');
 
 async function dispatchFromUi(page, text) {
   const show = page.getByRole('button', { name: 'Show dispatcher' });
@@ -106,6 +108,13 @@ async function monitorFlow(t, { lib, uiFirst }) {
   assert.deepEqual((await app.state()).seen, ['INCREMENT', 'INCREMENT', 'ADD']);
   await waitFor(async () => (await rows(page)).at(-1) === 'ADD', { message: 'an ADD row' });
   await screenshot(page, `${tag}-3-dispatched`);
+
+  // Skip the first INCREMENT: the app recomputes its state without it; and back.
+  await rowButton(page, 1, 'Skip');
+  await waitFor(async () => (await app.state()).count === 6, { message: "the app's count to become 6 after Skip" });
+  assert.deepEqual((await app.state()).seen, ['INCREMENT', 'ADD']);
+  await rowButton(page, 1, 'Skip');
+  await waitFor(async () => (await app.state()).count === 7, { message: "the app's count back at 7" });
 
   // Pause and Lock reach the app's instrumented store.
   await page.getByRole('button', { name: 'Pause recording' }).click();
