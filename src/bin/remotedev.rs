@@ -73,14 +73,13 @@ struct Args {
     open: Option<String>,
 }
 
+const ELECTRON: &str = "the Electron app is not supported; use --open or --open=browser to \
+                        open the monitor in the system browser";
+
 fn parse_open(text: &str) -> Result<String, String> {
     match text {
         "browser" => Ok(text.to_owned()),
-        "electron" => Err(
-            "the Electron app is not supported; use --open or --open=browser \
-                           to open the monitor in the system browser"
-                .to_owned(),
-        ),
+        "electron" => Err(ELECTRON.to_owned()),
         _ => Err("use --open or --open=browser".to_owned()),
     }
 }
