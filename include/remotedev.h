@@ -897,6 +897,14 @@ enum remotedev_status remotedev_relay_options_set_db(struct remotedev_relay_opti
 enum remotedev_status remotedev_relay_options_set_db_options_file(struct remotedev_relay_options *options, const char *path);
 
 /**
+ * Serve the Redux DevTools monitor UI at `GET /` (and unknown HTML `GET`s), as the
+ * `remotedev` command does; false answers those requests as a relay without the UI.
+ * Default true. A library built without the `ui` feature never serves it.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+ */
+enum remotedev_status remotedev_relay_options_set_serve_ui(struct remotedev_relay_options *options, bool value);
+
+/**
  * Creates a socket for `url` (`ws://host:port/path`) with the settings of `options`
  * (copied; NULL: the defaults) and starts connecting in the background (returns at
  * once; see `remotedev_socket_connect`).

@@ -65,6 +65,23 @@ struct Args {
     /// suffix like the reference's "16mb". Larger requests get 413.
     #[arg(long = "maxRequestBody", default_value = "16mb", value_parser = parse_size)]
     max_request_body: usize,
+    /// Open the monitor UI in the system browser once the relay listens: --open or
+    /// --open=browser ($BROWSER is honoured). The reference's --open=electron is not
+    /// supported.
+    #[arg(long, value_name = "browser", num_args = 0..=1, require_equals = true,
+          default_missing_value = "browser", value_parser = parse_open)]
+    open: Option<String>,
+}
+
+const ELECTRON: &str = "the Electron app is not supported; use --open or --open=browser to \
+                        open the monitor in the system browser";
+
+fn parse_open(text: &str) -> Result<String, String> {
+    match text {
+        "browser" => Ok(text.to_owned()),
+        "electron" => Err(ELECTRON.to_owned()),
+        _ => Err("use --open or --open=browser".to_owned()),
+    }
 }
 
 /// `16777216`, `16mb`, `512kb`, `1gb` (1024-based, as the reference's `bytes` package).
@@ -126,7 +143,7 @@ where
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(options))
+    runtime.block_on(serve(options, args.open.is_some()))
 }
 
 fn relay_options(args: &Args) -> Result<RelayOptions, String> {
@@ -154,10 +171,11 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
     Ok(options)
 }
 
-async fn serve(options: RelayOptions) -> ExitCode {
+async fn serve(options: RelayOptions, open: bool) -> ExitCode {
     // Handlers first: a Ctrl-C right after the start-up line must shut down cleanly.
     let signals = Signals::install();
     let store = options.store.clone();
+    let serve_ui = options.serve_ui;
     let relay = match Relay::start(options).await {
         Ok(relay) => relay,
         Err(e @ RelayError::AddrInUse { .. }) => {
@@ -170,12 +188,32 @@ async fn serve(options: RelayOptions) -> ExitCode {
         }
     };
     println!("remotedev relay listening on {}", relay.url());
+    let ui = (crate::relay::ui::BUILT_IN && serve_ui)
+        .then(|| crate::relay::ui::page_url(relay.local_addr()));
+    if let Some(url) = &ui {
+        println!("remotedev monitor UI at {url}");
+    }
+    if open {
+        match ui {
+            Some(url) => open_browser(url),
+            None => eprintln!("remotedev: --open: this relay was built without the monitor UI"),
+        }
+    }
     tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
     signals.wait().await;
     tracing::info!("shutting down");
     relay.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// On a thread of its own: a browser command may take a while or never return.
+fn open_browser(url: String) {
+    std::thread::spawn(move || {
+        if let Err(e) = crate::relay::ui::open_browser(&url) {
+            eprintln!("remotedev: --open: cannot open {url}: {e}");
+        }
+    });
 }
 
 /// SIGINT and SIGTERM, registered when created.

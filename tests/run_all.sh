@@ -2,7 +2,8 @@
 # Runs every test of the project: formatting and lints, the Rust unit, integration and
 # conformance tests (including the client against our relay and the two reference relays
 # from npm), and the interop suite that drives our relay with the real npm and PyPI
-# clients. Installs what those need (npm packages from lockfiles, a Python venv).
+# clients, and the browser tests of the embedded monitor UI. Installs what those need
+# (npm packages from lockfiles, a Python venv, Debian's chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Relays started with default options (the C and Python tests, examples) keep reports
@@ -37,3 +38,6 @@ bash bindings/python/run_tests.sh
 step "interop with the real clients"
 cargo build -p remotedev --bin remotedev
 REMOTEDEV_BIN="$PWD/target/debug/remotedev" bash tests/interop/run.sh
+
+step "the monitor UI in a real browser (Debian chromium + playwright-core)"
+REMOTEDEV_BIN="$PWD/target/debug/remotedev" bash tests/browser/run.sh

@@ -12,7 +12,8 @@ NS_ASSUME_NONNULL_BEGIN
 /// "ping_interval_ms", "ping_timeout_ms", "handshake_timeout_ms",
 /// "subscribe_grace_ms", "max_payload", "outbound_limit", "pending_limit",
 /// "channel_limit", "max_request_body", "worker_threads", "protocol_version", "db"
-/// (a path or ":memory:"), "db_options_file". Values are NSString or NSNumber. A refused
+/// (a path or ":memory:"), "db_options_file", "serve_ui" (NSNumber bool: the monitor UI
+/// at http://HOST:PORT/, default on). Values are NSString or NSNumber. A refused
 /// value fails with RDErrorInvalidArgument and the core's text (e.g. "invalid option
 /// ping_interval: must be greater than 0 ms"). Blocks until listening.
 - (nullable instancetype)initWithOptions:(nullable NSDictionary *)options

@@ -197,6 +197,7 @@ static const remotedev_relay_options_option kRelayOptions[] = {
     {.key = "protocol_version", .text = remotedev_relay_options_set_protocol_version},
     {.key = "db", .text = remotedev_relay_options_set_db},
     {.key = "db_options_file", .text = remotedev_relay_options_set_db_options_file},
+    {.key = "serve_ui", .flag = remotedev_relay_options_set_serve_ui},
 };
 
 static const remotedev_app_options_option kAppOptions[] = {

@@ -237,6 +237,20 @@ pub extern "C" fn remotedev_relay_options_set_db_options_file(
     set_option(options, value, |b, v| b.inner.store = v)
 }
 
+/// Serve the Redux DevTools monitor UI at `GET /` (and unknown HTML `GET`s), as the
+/// `remotedev` command does; false answers those requests as a relay without the UI.
+/// Default true. A library built without the `ui` feature never serves it.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_serve_ui(
+    options: *mut remotedev_relay_options,
+    value: bool,
+) -> remotedev_status {
+    set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
+        b.inner.serve_ui = v
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

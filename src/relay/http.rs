@@ -1,6 +1,7 @@
 //! HTTP routes on the relay's one listener: the WebSocket upgrade at `/socketcluster/`
 //! (and `/socketcluster`), the report API (`report_api`: `POST /`, `POST /graphql`,
-//! `GET /graphiql`, `GET /port.js`, CORS preflights), 404 elsewhere.
+//! `GET /graphiql`, `GET /port.js`, CORS preflights), the monitor UI (`ui`: `GET /`,
+//! its assets, and pages a browser asks for), 404 elsewhere.
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use super::burst_read::BurstRead;
 use super::hub::Hub;
 use super::report_api;
 use super::session;
+use super::ui;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -40,6 +42,7 @@ pub(crate) fn routes(shared: Shared) -> Router {
         .route(
             "/",
             post(report_api::post_root)
+                .get(ui::root)
                 .options(report_api::preflight)
                 .fallback(report_api::not_allowed),
         )
@@ -51,6 +54,8 @@ pub(crate) fn routes(shared: Shared) -> Router {
         )
         .route("/graphiql", get(report_api::graphiql))
         .route("/port.js", get(report_api::port_js))
+        .route(ui::ASSET_ROUTE, get(ui::asset))
+        .fallback(ui::fallback)
         .with_state(shared)
 }
 

@@ -20,6 +20,7 @@ mod router;
 mod server;
 mod session;
 mod socket_id;
+pub mod ui;
 
 pub use blocking::BlockingRelay;
 pub use error::RelayError;

@@ -54,6 +54,10 @@ pub struct RelayOptions {
     /// Largest HTTP request body (`POST /`, `POST /graphql`) in bytes; larger ones get
     /// 413. Default 16 MiB, as the reference's `16mb`.
     pub max_request_body: usize,
+    /// Serve the Redux DevTools monitor app at `/` (and for other unknown pages a
+    /// browser asks for). Default `true`; without it `GET /` answers 405 as before.
+    /// Has no effect in a build without the cargo feature `ui`.
+    pub serve_ui: bool,
 }
 
 /// The default interface: this machine only (the relay has no authentication).
@@ -120,6 +124,7 @@ impl Default for RelayOptions {
             worker_threads: None,
             store: StoreLocation::DataDir,
             max_request_body: 16 * 1024 * 1024,
+            serve_ui: true,
         }
     }
 }

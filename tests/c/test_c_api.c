@@ -142,6 +142,7 @@ static void test_invalid_options(void) {
   CHECK_STR(remotedev_last_error(), "invalid option backoff.schedule: must be 0 (jittered) or 1 (reference), got 7");
   CHECK_OK(remotedev_socket_options_set_backoff_schedule(so, 1));
   CHECK_STATUS(remotedev_socket_options_use_reference_backoff(NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(remotedev_relay_options_set_serve_ui(NULL, false), REMOTEDEV_STATUS_NULL_ARGUMENT);
 
   remotedev_app_options *ao = NULL;
   CHECK_OK(remotedev_app_options_new(&ao));

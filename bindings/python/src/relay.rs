@@ -47,7 +47,7 @@ pub(crate) struct NativeRelay {
 #[pymethods]
 impl NativeRelay {
     #[new]
-    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None))]
+    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None, serve_ui=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -66,6 +66,7 @@ impl NativeRelay {
         db: Option<Bound<'_, PyString>>,
         db_options: Option<PathBuf>,
         max_request_body: Option<i64>,
+        serve_ui: Option<bool>,
     ) -> PyResult<Self> {
         let mut o = RelayOptions::default();
         set!(o.host, host.as_ref(), |h| plain_text("host", h)
@@ -92,6 +93,9 @@ impl NativeRelay {
             "max_request_body",
             n
         ));
+        if let Some(v) = serve_ui {
+            o.serve_ui = v;
+        }
         if let Some(n) = worker_threads {
             o.worker_threads = Some(size("worker_threads", n)?);
         }

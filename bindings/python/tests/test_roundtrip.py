@@ -310,3 +310,16 @@ def test_relay_defaults_to_the_cores_port_8000() -> None:
     # without binding 8000 (it may be busy): the failure names the default port
     with pytest.raises(remotedev.ConnectionError, match="203.0.113.1:8000"):
         remotedev.Relay(host="203.0.113.1", db=":memory:")
+
+
+def test_the_relay_serves_the_monitor_ui_unless_told_not_to() -> None:
+    with remotedev.Relay(port=0, db=":memory:") as relay:
+        req = urllib.request.Request(f"http://127.0.0.1:{relay.port}/", headers={"Accept": "text/html"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.status == 200
+            assert r.headers["Content-Type"].startswith("text/html")
+    with remotedev.Relay(port=0, db=":memory:", serve_ui=False) as relay:
+        req = urllib.request.Request(f"http://127.0.0.1:{relay.port}/", headers={"Accept": "text/html"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=5)
+        assert e.value.code == 405

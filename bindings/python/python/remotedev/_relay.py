@@ -24,7 +24,8 @@ class Relay(Closing):
     `ping_interval` 8 s, `ping_timeout` 20 s, `handshake_timeout` 10 s, `max_payload`
     100 MiB, `max_outbound_bytes` 64 MiB (the core's `outbound_limit`),
     `protocol_version` "auto" (or 1, 2), `subscribe_grace` 2 s, `pending_limit` 100,
-    `channel_limit` 1000, `worker_threads` one per CPU, `max_request_body` 16 MiB.
+    `channel_limit` 1000, `worker_threads` one per CPU, `max_request_body` 16 MiB, `serve_ui` on (the Redux DevTools monitor at
+    `http://HOST:PORT/`).
     Times are in seconds. Reports go to `db` (a file, or ":memory:") or to the knex JSON
     file `db_options` (as `--dbOptions`), by default to `reports.sqlite3` in the user's
     data folder. The core checks every option (`InvalidOptionError`, with the same
@@ -49,6 +50,7 @@ class Relay(Closing):
         db: Optional[PathLike] = None,
         db_options: Optional[PathLike] = None,
         max_request_body: Optional[int] = None,
+        serve_ui: Optional[bool] = None,
     ) -> None:
         self._native = _remotedev.NativeRelay(
             host,
@@ -66,6 +68,7 @@ class Relay(Closing):
             db=None if db is None else os.fspath(db),
             db_options=None if db_options is None else os.fspath(db_options),
             max_request_body=max_request_body,
+            serve_ui=serve_ui,
         )
 
     port: native_property[int] = native_property("The port it listens on.")
