@@ -322,4 +322,5 @@ def test_the_relay_serves_the_monitor_ui_unless_told_not_to() -> None:
         req = urllib.request.Request(f"http://127.0.0.1:{relay.port}/", headers={"Accept": "text/html"})
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(req, timeout=5)
+        e.value.close()
         assert e.value.code == 405
