@@ -17,7 +17,7 @@ use crate::store::StoreLocation;
 use crate::{Relay, RelayError, RelayOptions};
 
 /// A RemoteDev / Redux DevTools relay: point remote Redux DevTools apps and monitors at
-/// ws://HOSTNAME:PORT/socketcluster/.
+/// ws://HOSTNAME:PORT/socketcluster/ (wss:// with --protocol https).
 #[derive(Parser, Debug)]
 #[command(name = "remotedev", version, about)]
 struct Args {
@@ -65,6 +65,28 @@ struct Args {
     /// suffix like the reference's "16mb". Larger requests get 413.
     #[arg(long = "maxRequestBody", default_value = "16mb", value_parser = parse_size)]
     max_request_body: usize,
+    /// http (ws://) or https (wss:// and https:// on the same port, with --key and
+    /// --cert). Default: https when --key and --cert are given, else http.
+    #[arg(long, value_enum)]
+    protocol: Option<Protocol>,
+    /// TLS private key (PEM; an encrypted PKCS#8 key needs --passphrase).
+    #[arg(long, value_name = "FILE")]
+    key: Option<std::path::PathBuf>,
+    /// TLS certificate chain (PEM: the server certificate, then any intermediates).
+    #[arg(long, value_name = "FILE")]
+    cert: Option<std::path::PathBuf>,
+    /// Passphrase of an encrypted --key.
+    #[arg(long, value_name = "TEXT")]
+    passphrase: Option<String>,
+}
+
+/// `--protocol`: the reference's names.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocol {
+    /// Plain ws:// and http://.
+    Http,
+    /// TLS: wss:// and https://.
+    Https,
 }
 
 /// `16777216`, `16mb`, `512kb`, `1gb` (1024-based, as the reference's `bytes` package).
@@ -137,8 +159,33 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
         (None, Some(db)) => StoreLocation::from_db_arg(db),
         (None, None) => StoreLocation::DataDir,
     };
+    let https = match (args.protocol, &args.key, &args.cert) {
+        (Some(Protocol::Http), None, None) | (None, None, None) => {
+            if args.passphrase.is_some() {
+                return Err("--passphrase is only used with --key (https)".to_owned());
+            }
+            false
+        }
+        (Some(Protocol::Http), _, _) => {
+            return Err(
+                "--key and --cert serve https: use --protocol https (or leave --protocol out)"
+                    .to_owned(),
+            )
+        }
+        (_, Some(_), Some(_)) => true,
+        (_, None, _) => return Err("https needs --key FILE (the certificate's private key)".to_owned()),
+        (_, _, None) => return Err("https needs --cert FILE (the certificate chain)".to_owned()),
+    };
+    let pem = |path: &Option<std::path::PathBuf>| {
+        path.clone()
+            .filter(|_| https)
+            .map(crate::tls::PemSource::File)
+    };
     let options = RelayOptions {
         host: args.hostname.clone(),
+        tls_cert: pem(&args.cert),
+        tls_key: pem(&args.key),
+        tls_passphrase: args.passphrase.clone().filter(|_| https),
         port: args.port,
         ping_interval: Duration::from_millis(args.ping_interval),
         ping_timeout: Duration::from_millis(args.ping_timeout),
@@ -219,5 +266,29 @@ mod tests {
         let e = relay_options(&args).unwrap_err();
         assert!(e.contains("ping_interval"), "{e}");
         assert!(Args::try_parse_from(["remotedev", "--maxRequestBody", "12xb"]).is_err());
+    }
+
+    #[test]
+    fn tls_flags_follow_the_https_rule() {
+        let parse = |a: &[&str]| {
+            let mut all = vec!["remotedev"];
+            all.extend_from_slice(a);
+            relay_options(&Args::try_parse_from(all).unwrap())
+        };
+        let o = parse(&["--key", "k.pem", "--cert", "c.pem"]).unwrap();
+        assert!(o.is_secure(), "--key and --cert alone imply https");
+        let o = parse(&["--protocol", "https", "--key", "k", "--cert", "c", "--passphrase", "p"]).unwrap();
+        assert_eq!(o.tls_passphrase.as_deref(), Some("p"));
+        assert!(!parse(&["--protocol", "http"]).unwrap().is_secure());
+        let e = parse(&["--protocol", "https"]).unwrap_err();
+        assert!(e.contains("--key"), "{e}");
+        let e = parse(&["--protocol", "https", "--key", "k"]).unwrap_err();
+        assert!(e.contains("--cert"), "{e}");
+        let e = parse(&["--cert", "c"]).unwrap_err();
+        assert!(e.contains("--key"), "{e}");
+        let e = parse(&["--protocol", "http", "--key", "k", "--cert", "c"]).unwrap_err();
+        assert!(e.contains("--protocol https"), "{e}");
+        assert!(parse(&["--passphrase", "p"]).is_err());
+        assert!(Args::try_parse_from(["remotedev", "--protocol", "ftp"]).is_err());
     }
 }

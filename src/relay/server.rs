@@ -28,6 +28,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// and closes every socket, but does not wait for them.
 pub struct Relay {
     local_addr: SocketAddr,
+    secure: bool,
     hub: Arc<Hub>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
@@ -41,9 +42,17 @@ impl Relay {
     /// # Errors
     /// [`RelayError::InvalidOption`] (see [`RelayOptions::validate`]),
     /// [`RelayError::AddrInUse`], [`RelayError::Bind`], [`RelayError::Store`] when the
-    /// report database cannot be opened.
+    /// report database cannot be opened, [`RelayError::Tls`] when the certificate or
+    /// key cannot be used.
     pub async fn start(options: RelayOptions) -> Result<Relay, RelayError> {
         options.validate()?;
+        let tls = match (&options.tls_cert, &options.tls_key) {
+            (Some(cert), Some(key)) => Some(tokio_rustls::TlsAcceptor::from(
+                crate::tls::server_config(cert, key, options.tls_passphrase.as_deref())?,
+            )),
+            _ => None,
+        };
+        let secure = tls.is_some();
         let (host, port) = (options.host.clone(), options.port);
         let listener = TcpListener::bind((host.as_str(), port))
             .await
@@ -79,10 +88,11 @@ impl Relay {
             shutdown: shutdown.clone(),
             tasks: tasks.clone(),
         };
-        let accept = tokio::spawn(accept_loop(listener, shared));
-        tracing::info!("relay listening on {}", url_for(local_addr));
+        let accept = tokio::spawn(accept_loop(listener, shared, tls));
+        tracing::info!("relay listening on {}", url_for(local_addr, secure));
         Ok(Relay {
             local_addr,
+            secure,
             hub,
             shutdown,
             tasks,
@@ -95,9 +105,14 @@ impl Relay {
         self.local_addr
     }
 
-    /// `ws://host:port/socketcluster/` for the bound address.
+    /// `ws://host:port/socketcluster/` for the bound address (`wss://` with TLS).
     pub fn url(&self) -> String {
-        url_for(self.local_addr)
+        url_for(self.local_addr, self.secure)
+    }
+
+    /// Whether the relay serves TLS (`wss://`, `https://`).
+    pub fn is_secure(&self) -> bool {
+        self.secure
     }
 
     /// Sockets currently connected (handshaken or not).
@@ -128,11 +143,53 @@ impl Drop for Relay {
     }
 }
 
-pub(crate) fn url_for(addr: SocketAddr) -> String {
-    format!("ws://{addr}/socketcluster/")
+pub(crate) fn url_for(addr: SocketAddr, secure: bool) -> String {
+    let scheme = if secure { "wss" } else { "ws" };
+    format!("{scheme}://{addr}/socketcluster/")
 }
 
-async fn accept_loop(listener: TcpListener, shared: Shared) {
+/// The first byte of every TLS connection (a handshake record).
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// Plain HTTP on a TLS port gets this instead of a TLS alert, so a `ws://` client
+/// reports an HTTP status that says what to change.
+const PLAIN_ON_TLS: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 63\r\n\r\nThis relay serves TLS only: use wss:// or https:// on this port";
+
+/// The TLS handshake of one accepted connection (in its own task, within
+/// `HEADER_TIMEOUT`), or `None` after answering plain HTTP or a failed handshake.
+async fn tls_handshake(
+    acceptor: tokio_rustls::TlsAcceptor,
+    mut stream: tokio::net::TcpStream,
+) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    use tokio::io::AsyncWriteExt;
+    let work = async {
+        let mut first = [0u8; 1];
+        match stream.peek(&mut first).await {
+            Ok(1) if first[0] != TLS_HANDSHAKE_RECORD => {
+                let _ = stream.write_all(PLAIN_ON_TLS).await;
+                let _ = stream.shutdown().await;
+                tracing::debug!("plain HTTP on the TLS port: answered 400");
+                return None;
+            }
+            Ok(1) => {}
+            _ => return None,
+        }
+        match acceptor.accept(stream).await {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                tracing::debug!("TLS handshake failed: {e}");
+                None
+            }
+        }
+    };
+    tokio::time::timeout(HEADER_TIMEOUT, work).await.ok().flatten()
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Shared,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let app = routes(shared.clone());
     loop {
         let stream = tokio::select! {
@@ -150,24 +207,47 @@ async fn accept_loop(listener: TcpListener, shared: Shared) {
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
         let shutdown = shared.shutdown.clone();
+        let tls = tls.clone();
         shared.tasks.spawn(async move {
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!("HTTP connection error: {e}");
+            match tls {
+                None => serve(stream, service, shutdown).await,
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        tls = tls_handshake(acceptor, stream) => tls,
+                    };
+                    if let Some(tls) = handshake {
+                        serve(tls, service, shutdown).await;
                     }
-                }
-                _ = shutdown.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
                 }
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 (with upgrades) on one connection until it ends or the relay stops.
+async fn serve<S>(
+    stream: S,
+    service: TowerToHyperService<axum::Router>,
+    shutdown: CancellationToken,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!("HTTP connection error: {e}");
+            }
+        }
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
