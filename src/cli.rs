@@ -173,7 +173,9 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
             )
         }
         (_, Some(_), Some(_)) => true,
-        (_, None, _) => return Err("https needs --key FILE (the certificate's private key)".to_owned()),
+        (_, None, _) => {
+            return Err("https needs --key FILE (the certificate's private key)".to_owned())
+        }
         (_, _, None) => return Err("https needs --cert FILE (the certificate chain)".to_owned()),
     };
     let pem = |path: &Option<std::path::PathBuf>| {
@@ -277,7 +279,17 @@ mod tests {
         };
         let o = parse(&["--key", "k.pem", "--cert", "c.pem"]).unwrap();
         assert!(o.is_secure(), "--key and --cert alone imply https");
-        let o = parse(&["--protocol", "https", "--key", "k", "--cert", "c", "--passphrase", "p"]).unwrap();
+        let o = parse(&[
+            "--protocol",
+            "https",
+            "--key",
+            "k",
+            "--cert",
+            "c",
+            "--passphrase",
+            "p",
+        ])
+        .unwrap();
         assert_eq!(o.tls_passphrase.as_deref(), Some("p"));
         assert!(!parse(&["--protocol", "http"]).unwrap().is_secure());
         let e = parse(&["--protocol", "https"]).unwrap_err();

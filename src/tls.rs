@@ -63,7 +63,8 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-const VERSIONS: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13, &rustls::version::TLS12];
+const VERSIONS: &[&rustls::SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
 
 /// Reads the certificates of a PEM source (at least one).
 fn certificates(source: &PemSource, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
@@ -92,7 +93,9 @@ fn private_key(
                 "the key in {source} is encrypted: give its passphrase (--passphrase)"
             ));
         };
-        let start = text.find("-----BEGIN ENCRYPTED PRIVATE KEY-----").unwrap_or(0);
+        let start = text
+            .find("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            .unwrap_or(0);
         let end = text[start..]
             .find("-----END ENCRYPTED PRIVATE KEY-----")
             .map(|i| start + i + "-----END ENCRYPTED PRIVATE KEY-----".len())
@@ -102,13 +105,14 @@ fn private_key(
         let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
             .map_err(|e| format!("the encrypted key in {source} is not valid PKCS#8: {e}"))?;
         let doc = info.decrypt(passphrase).map_err(|_| {
-            format!("cannot decrypt the key in {source}: wrong passphrase (or an unsupported cipher)")
+            format!(
+                "cannot decrypt the key in {source}: wrong passphrase (or an unsupported cipher)"
+            )
         })?;
         // A wrong passphrase usually fails the padding check above; a lucky one yields
         // garbage that is not a PrivateKeyInfo.
-        pkcs8::PrivateKeyInfo::try_from(doc.as_bytes()).map_err(|_| {
-            format!("cannot decrypt the key in {source}: wrong passphrase")
-        })?;
+        pkcs8::PrivateKeyInfo::try_from(doc.as_bytes())
+            .map_err(|_| format!("cannot decrypt the key in {source}: wrong passphrase"))?;
         return Ok(PrivateKeyDer::Pkcs8(doc.as_bytes().to_vec().into()));
     }
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
@@ -355,7 +359,8 @@ fn handshake_error(endpoint: &Endpoint, e: io::Error) -> io::Error {
                 | rustls::CertificateError::NotValidForNameContext { .. } => {
                     " (the certificate is for another host name)"
                 }
-                rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. } => {
+                rustls::CertificateError::Expired
+                | rustls::CertificateError::ExpiredContext { .. } => {
                     " (the certificate has expired)"
                 }
                 _ => "",

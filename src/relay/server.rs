@@ -182,7 +182,10 @@ async fn tls_handshake(
             }
         }
     };
-    tokio::time::timeout(HEADER_TIMEOUT, work).await.ok().flatten()
+    tokio::time::timeout(HEADER_TIMEOUT, work)
+        .await
+        .ok()
+        .flatten()
 }
 
 async fn accept_loop(
