@@ -5,10 +5,11 @@ pump), and closing as a context manager. `N` is the native item, `T` the typed o
 from __future__ import annotations
 
 import atexit
+import os
 from types import TracebackType
 import typing
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Optional, Type
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Type, Union
 
 from ._errors import ClosedError
 
@@ -165,3 +166,15 @@ class AsyncPulling(Base[N, T]):
         tb: Optional[TracebackType],
     ) -> None:
         await self.close()
+
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _ca_files(ca_file: Union[PathLike, Sequence[PathLike], None]) -> Optional[List[str]]:
+    """`ca_file` (one PEM path or several) as the list of paths the core takes."""
+    if ca_file is None:
+        return None
+    if isinstance(ca_file, (str, os.PathLike)):
+        return [os.fspath(ca_file)]
+    return [os.fspath(f) for f in ca_file]
