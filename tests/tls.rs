@@ -176,7 +176,10 @@ async fn refused_with(r_url: &str, socket: SocketOptions) -> String {
     let e = app.connect(WAIT).await.unwrap_err();
     assert!(matches!(e, ClientError::Connect { .. }), "{e:?}");
     // the same cause stays visible while the client retries (not a silent loop)
-    let last = app.socket().last_error().expect("last_error while retrying");
+    let last = app
+        .socket()
+        .last_error()
+        .expect("last_error while retrying");
     assert_eq!(last.to_string(), e.to_string());
     e.to_string()
 }

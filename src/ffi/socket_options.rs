@@ -12,9 +12,9 @@
 use std::ffi::{c_char, c_double};
 
 use super::{free_raw, guard_or, new_builder, remotedev_status, set_option, string_value};
-use crate::tls::PemSource;
 use crate::client::SocketOptions;
 use crate::options::{millis, size, InvalidOption};
+use crate::tls::PemSource;
 
 /// A socket's settings (opaque builder): create with `remotedev_socket_options_new`,
 /// change with `remotedev_socket_options_set_*`, pass to `remotedev_socket_create` or
