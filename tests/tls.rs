@@ -173,7 +173,10 @@ async fn in_memory_pem_and_the_insecure_opt_in() {
 
 async fn refused_with(r_url: &str, socket: SocketOptions) -> String {
     let app = AppClient::start(app_options(r_url, socket)).unwrap();
-    let e = app.connect(WAIT).await.unwrap_err();
+    let e = app
+        .connect(std::time::Duration::from_millis(1500))
+        .await
+        .unwrap_err();
     assert!(matches!(e, ClientError::Connect { .. }), "{e:?}");
     // the same cause stays visible while the client retries (not a silent loop)
     let last = app
