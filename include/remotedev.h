@@ -1128,30 +1128,47 @@ enum remotedev_status remotedev_socket_options_set_queue_limit(struct remotedev_
 enum remotedev_status remotedev_socket_options_set_max_payload(struct remotedev_socket_options *options, int64_t value);
 
 /**
- * The delay before the first reconnect attempt, in ms. Default 10000.
+ * The shortest wait before the first reconnect attempt, in ms. Default 250 (see
+ * README "Reconnect").
  * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_initial_delay_ms(struct remotedev_socket_options *options, int64_t value);
 
 /**
- * Up to this much is added at random to the first delay, in ms. Default 30000.
+ * Up to this much is added at random to the first wait, in ms. Default 250.
  * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_randomness_ms(struct remotedev_socket_options *options, int64_t value);
 
 /**
- * Each further attempt waits this many times longer (finite, ≥ 1; checked at start).
- * Default 1.5.
+ * Each further attempt waits up to this many times longer (finite, ≥ 1; checked at
+ * start). Default 2.
  * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_multiplier(struct remotedev_socket_options *options, double value);
 
 /**
- * The longest delay between attempts, in ms (at least the initial delay). Default
- * 60000.
+ * The longest wait between attempts, in ms (at least the initial delay). Default
+ * 30000.
  * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
  */
 enum remotedev_status remotedev_socket_options_set_backoff_max_delay_ms(struct remotedev_socket_options *options, int64_t value);
+
+/**
+ * How the reconnect waits grow: 0 (default) jittered — 250–500 ms first, then a
+ * random time in `[d/2, d]` with `d` doubling up to the maximum; 1 reference —
+ * SocketCluster's `(initial + randomness·r) · multiplierⁿ` (README "Reconnect").
+ * Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for another number
+ * (`invalid option backoff.schedule: must be 0 (jittered) or 1 (reference), got 7`).
+ */
+enum remotedev_status remotedev_socket_options_set_backoff_schedule(struct remotedev_socket_options *options, int64_t schedule);
+
+/**
+ * Sets all five backoff settings to socketcluster-client's schedule (reference
+ * schedule, 10 s + up to 10 s, ×1.5, at most 60 s): the timings of the reference
+ * clients. Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+ */
+enum remotedev_status remotedev_socket_options_use_reference_backoff(struct remotedev_socket_options *options);
 
 /**
  * Adds a CA certificate file (PEM, one or more certificates) to trust for `wss://`

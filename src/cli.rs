@@ -204,6 +204,8 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
 }
 
 async fn serve(options: RelayOptions) -> ExitCode {
+    // Handlers first: a Ctrl-C right after the start-up line must shut down cleanly.
+    let signals = Signals::install();
     let store = options.store.clone();
     let relay = match Relay::start(options).await {
         Ok(relay) => relay,
@@ -219,30 +221,43 @@ async fn serve(options: RelayOptions) -> ExitCode {
     println!("remotedev relay listening on {}", relay.url());
     tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("shutting down");
     relay.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
+/// SIGINT and SIGTERM, registered when created.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = signal(SignalKind::interrupt())
+                .and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+                .ok();
+            Signals { streams }
         }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.streams {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]

@@ -230,6 +230,7 @@ static const remotedev_socket_options_option kSocketOptions[] = {
     {.key = "backoff_randomness_ms", .number = remotedev_socket_options_set_backoff_randomness_ms},
     {.key = "backoff_multiplier", .real = remotedev_socket_options_set_backoff_multiplier},
     {.key = "backoff_max_delay_ms", .number = remotedev_socket_options_set_backoff_max_delay_ms},
+    {.key = "backoff_schedule", .number = remotedev_socket_options_set_backoff_schedule},
     {.key = "ca_file", .text = remotedev_socket_options_add_ca_file},
     {.key = "ca_pem", .text = remotedev_socket_options_add_ca_pem},
     {.key = "dangerous_accept_any_certificate", .flag = remotedev_socket_options_set_dangerous_accept_any_certificate},

@@ -32,6 +32,38 @@ pub enum Schedule {
     Reference,
 }
 
+impl Schedule {
+    /// The schedule for a number other languages pass: 0 jittered, 1 reference.
+    ///
+    /// # Errors
+    /// [`InvalidOption`] (field `backoff.schedule`) for any other number.
+    pub fn from_number(n: i64) -> Result<Schedule, InvalidOption> {
+        match n {
+            0 => Ok(Schedule::Jittered),
+            1 => Ok(Schedule::Reference),
+            _ => Err(InvalidOption::new(
+                "backoff.schedule",
+                format!("must be 0 (jittered) or 1 (reference), got {n}"),
+            )),
+        }
+    }
+
+    /// The schedule for a name: `jittered` or `reference`.
+    ///
+    /// # Errors
+    /// [`InvalidOption`] (field `backoff.schedule`) for any other name.
+    pub fn from_name(name: &str) -> Result<Schedule, InvalidOption> {
+        match name {
+            "jittered" => Ok(Schedule::Jittered),
+            "reference" => Ok(Schedule::Reference),
+            _ => Err(InvalidOption::new(
+                "backoff.schedule",
+                format!("must be \"jittered\" or \"reference\", got {name:?}"),
+            )),
+        }
+    }
+}
+
 /// Reconnect settings. All durations are wall-clock waits; `r` is a random number in
 /// `[0, 1)` drawn per attempt.
 #[derive(Debug, Clone, PartialEq)]

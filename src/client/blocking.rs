@@ -130,13 +130,27 @@ impl BlockingSocket {
 
     /// The next socket event, waiting up to `within`.
     pub fn next_event(&self, within: Duration) -> Recv<SocketEvent> {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
         let mut rx = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.socket.watch_state();
         recv_within(&self.rt, within, async {
             loop {
-                match rx.recv().await {
+                // Events sent before the socket closed are returned first; once the
+                // socket is closed and they are read, the stream has ended.
+                match rx.try_recv() {
                     Ok(e) => return Some(e),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return None,
+                    Err(TryRecvError::Lagged(_)) => continue,
+                    Err(TryRecvError::Closed) => return None,
+                    Err(TryRecvError::Empty) if self.socket.is_closed() => return None,
+                    Err(TryRecvError::Empty) => {}
+                }
+                tokio::select! {
+                    r = rx.recv() => match r {
+                        Ok(e) => return Some(e),
+                        Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = state.wait_for(|s| *s == ConnectionState::Closed) => {}
                 }
             }
         })

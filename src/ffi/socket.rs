@@ -6,7 +6,6 @@
 
 use std::ffi::{c_char, c_void};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::client;
 use super::dispatch::{pull, set_callback, Pulled, Slot};
@@ -17,24 +16,13 @@ use super::{
     remotedev_socket_event_callback, remotedev_socket_options, remotedev_status,
     remotedev_subscription, str_arg, write,
 };
-use crate::client::{BlockingSocket, Recv, SocketEvent, SocketOptions};
+use crate::client::{BlockingSocket, SocketOptions};
 
 /// A SocketCluster client socket (opaque). Thread-safe: every function on it may be
 /// called from any thread at once, except `remotedev_socket_free`.
 pub struct remotedev_socket {
     callback: Slot,
     socket: Arc<BlockingSocket>,
-}
-
-/// The socket's next event. The core's event stream outlives a close (its sender
-/// stays with the socket), so a closed socket's events end once those queued are read:
-/// `Closed` then, at once, never `TimedOut`.
-fn next_event(socket: &BlockingSocket, within: Duration) -> Recv<SocketEvent> {
-    let closed = socket.is_closed();
-    match socket.next_event(if closed { Duration::ZERO } else { within }) {
-        Recv::TimedOut if closed || socket.is_closed() => Recv::Closed,
-        r => r,
-    }
 }
 
 /// Creates a socket for `url` (`ws://host:port/path`) with the settings of `options`
@@ -245,7 +233,7 @@ pub extern "C" fn remotedev_socket_next_event(
             what,
             timeout_ms,
             out,
-            |within| next_event(&s.socket, within),
+            |within| s.socket.next_event(within),
             |e| into_raw(remotedev_socket_event::new(e)),
         )
     })
@@ -268,7 +256,7 @@ pub extern "C" fn remotedev_socket_set_event_callback(
             "remotedev-socket-cb",
             callback,
             userdata,
-            move |within| next_event(&client, within),
+            move |within| client.next_event(within),
             |cb, ud, event| remotedev_socket_event::new(event).lend(cb, ud),
         )
     })

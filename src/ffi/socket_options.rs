@@ -12,7 +12,7 @@
 use std::ffi::{c_char, c_double};
 
 use super::{free_raw, guard_or, new_builder, remotedev_status, set_option, string_value};
-use crate::client::SocketOptions;
+use crate::client::{Backoff, Schedule, SocketOptions};
 use crate::options::{millis, size, InvalidOption};
 use crate::tls::PemSource;
 
@@ -102,7 +102,8 @@ pub extern "C" fn remotedev_socket_options_set_max_payload(
     })
 }
 
-/// The delay before the first reconnect attempt, in ms. Default 10000.
+/// The shortest wait before the first reconnect attempt, in ms. Default 250 (see
+/// README "Reconnect").
 /// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_initial_delay_ms(
@@ -114,7 +115,7 @@ pub extern "C" fn remotedev_socket_options_set_backoff_initial_delay_ms(
     })
 }
 
-/// Up to this much is added at random to the first delay, in ms. Default 30000.
+/// Up to this much is added at random to the first wait, in ms. Default 250.
 /// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_randomness_ms(
@@ -126,8 +127,8 @@ pub extern "C" fn remotedev_socket_options_set_backoff_randomness_ms(
     })
 }
 
-/// Each further attempt waits this many times longer (finite, ≥ 1; checked at start).
-/// Default 1.5.
+/// Each further attempt waits up to this many times longer (finite, ≥ 1; checked at
+/// start). Default 2.
 /// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_multiplier(
@@ -139,8 +140,8 @@ pub extern "C" fn remotedev_socket_options_set_backoff_multiplier(
     })
 }
 
-/// The longest delay between attempts, in ms (at least the initial delay). Default
-/// 60000.
+/// The longest wait between attempts, in ms (at least the initial delay). Default
+/// 30000.
 /// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for a negative value.
 #[no_mangle]
 pub extern "C" fn remotedev_socket_options_set_backoff_max_delay_ms(
@@ -150,6 +151,35 @@ pub extern "C" fn remotedev_socket_options_set_backoff_max_delay_ms(
     set_option(options, millis("backoff.max_delay", value), |b, v| {
         b.inner.backoff.max_delay = v
     })
+}
+
+/// How the reconnect waits grow: 0 (default) jittered — 250–500 ms first, then a
+/// random time in `[d/2, d]` with `d` doubling up to the maximum; 1 reference —
+/// SocketCluster's `(initial + randomness·r) · multiplierⁿ` (README "Reconnect").
+/// Statuses: `REMOTEDEV_STATUS_INVALID_ARGUMENT` for another number
+/// (`invalid option backoff.schedule: must be 0 (jittered) or 1 (reference), got 7`).
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_backoff_schedule(
+    options: *mut remotedev_socket_options,
+    schedule: i64,
+) -> remotedev_status {
+    set_option(options, Schedule::from_number(schedule), |b, v| {
+        b.inner.backoff.schedule = v
+    })
+}
+
+/// Sets all five backoff settings to socketcluster-client's schedule (reference
+/// schedule, 10 s + up to 10 s, ×1.5, at most 60 s): the timings of the reference
+/// clients. Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_use_reference_backoff(
+    options: *mut remotedev_socket_options,
+) -> remotedev_status {
+    set_option(
+        options,
+        Ok::<_, InvalidOption>(Backoff::reference()),
+        |b, v| b.inner.backoff = v,
+    )
 }
 
 /// Adds a CA certificate file (PEM, one or more certificates) to trust for `wss://`

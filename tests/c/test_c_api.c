@@ -138,6 +138,10 @@ static void test_invalid_options(void) {
   CHECK_STATUS(remotedev_socket_create("ws://127.0.0.1:1/socketcluster/", so, &sock),
                REMOTEDEV_STATUS_INVALID_ARGUMENT);
   CHECK_STR(remotedev_last_error(), "invalid option backoff.multiplier: must be a finite number >= 1, got 0.5");
+  CHECK_STATUS(remotedev_socket_options_set_backoff_schedule(so, 7), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(), "invalid option backoff.schedule: must be 0 (jittered) or 1 (reference), got 7");
+  CHECK_OK(remotedev_socket_options_set_backoff_schedule(so, 1));
+  CHECK_STATUS(remotedev_socket_options_use_reference_backoff(NULL), REMOTEDEV_STATUS_NULL_ARGUMENT);
 
   remotedev_app_options *ao = NULL;
   CHECK_OK(remotedev_app_options_new(&ao));

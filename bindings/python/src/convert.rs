@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use remotedev::client::{AppOptions, ClientError, Recv, SocketOptions};
+use remotedev::client::{AppOptions, Backoff, ClientError, Recv, Schedule, SocketOptions};
 use remotedev::options;
 use remotedev::relay::{DEFAULT_HOST, DEFAULT_PORT};
 
@@ -114,8 +114,8 @@ fn escape_surrogates(s: &Bound<'_, PyString>) -> PyResult<String> {
 }
 
 /// What every client is given to connect, as one tuple from Python:
-/// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect, ca_files, ca_pem,
-/// dangerous_accept_any_certificate)`; `None` keeps the core's default (`host`
+/// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, ca_files,
+/// ca_pem, dangerous_accept_any_certificate)`; `None` keeps the core's default (`host`
 /// 127.0.0.1 and `port` 8000 when there is no `url`; TLS: the platform's roots).
 #[derive(FromPyObject)]
 pub(crate) struct Connection<'py>(
@@ -125,10 +125,50 @@ pub(crate) struct Connection<'py>(
     Option<f64>,
     Option<f64>,
     Option<bool>,
+    Option<BackoffFields>,
     Option<Vec<std::path::PathBuf>>,
     Option<String>,
     Option<bool>,
 );
+
+/// `remotedev.Backoff`: `(initial_delay, randomness, multiplier, max_delay, schedule)`
+/// in seconds; the schedule's core defaults fill what is `None`.
+#[derive(FromPyObject, Clone)]
+pub(crate) struct BackoffFields(
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+);
+
+impl BackoffFields {
+    fn backoff(&self) -> PyResult<Backoff> {
+        let BackoffFields(initial, randomness, multiplier, max_delay, schedule) = self;
+        let schedule = schedule
+            .as_deref()
+            .map(Schedule::from_name)
+            .transpose()
+            .map_err(option_err)?;
+        let mut b = match schedule {
+            Some(Schedule::Reference) => Backoff::reference(),
+            _ => Backoff::default(),
+        };
+        if let Some(d) = opt_secs("backoff.initial_delay", *initial)? {
+            b.initial_delay = d;
+        }
+        if let Some(d) = opt_secs("backoff.randomness", *randomness)? {
+            b.randomness = d;
+        }
+        if let Some(m) = multiplier {
+            b.multiplier = *m;
+        }
+        if let Some(d) = opt_secs("backoff.max_delay", *max_delay)? {
+            b.max_delay = d;
+        }
+        Ok(b)
+    }
+}
 
 impl Connection<'_> {
     /// The relay URL: `url`, or `ws://host:port/socketcluster/`.
@@ -151,7 +191,11 @@ impl Connection<'_> {
 
     /// `o` with the socket settings that were given.
     pub(crate) fn socket_options(&self, mut o: SocketOptions) -> PyResult<SocketOptions> {
-        let Connection(.., ack_timeout, connect_timeout, auto_reconnect, _, _, _) = *self;
+        let Connection(.., ack_timeout, connect_timeout, auto_reconnect, ref backoff, _, _, _) =
+            *self;
+        if let Some(b) = backoff {
+            o.backoff = b.backoff()?;
+        }
         let Connection(.., ref ca_files, ref ca_pem, dangerous) = *self;
         for file in ca_files.iter().flatten() {
             o.tls

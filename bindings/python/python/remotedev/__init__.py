@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from ._backoff import Backoff
 from ._client import AsyncClient, Client
 from ._errors import (
     AddressInUseError,
@@ -54,6 +55,7 @@ __all__ = [
     "Subscription",
     "Events",
     "RawJSON",
+    "Backoff",
     "set_log_level",
     # messages
     "Command",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Sequence, Union
 
 from . import _remotedev
+from ._backoff import Backoff
 from ._base import PathLike, _ca_files, AsyncPulling, Base, Pulling, native_property
 from ._json import dumps
 from ._messages import Command, command_from_fields
@@ -38,13 +39,14 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
         ack_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
+        backoff: Optional[Backoff] = None,
         ca_file: Union[PathLike, Sequence[PathLike], None] = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
         on_command: Optional[CommandCallback] = None,
     ) -> None:
         tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, *tls)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
         self._native = _remotedev.NativeApp(connection, name, instance_id, max_age, queue_limit)
         if on_command is not None:
             self.on_command(on_command)

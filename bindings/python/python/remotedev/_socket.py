@@ -7,6 +7,7 @@ import typing
 from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 from . import _remotedev
+from ._backoff import Backoff
 from ._base import PathLike, _ca_files, Closing, Connection, close_at_exit, until_closed
 from ._json import dumps_value, loads
 
@@ -68,12 +69,13 @@ class Socket(Connection, Closing):
         ack_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
+        backoff: Optional[Backoff] = None,
         ca_file: Union[PathLike, Sequence[PathLike], None] = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
     ) -> None:
         tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
-        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, *tls)
+        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
         self._native = _remotedev.NativeSocket(connection)
         self.url = url
         self._lock = threading.Lock()
