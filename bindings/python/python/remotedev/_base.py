@@ -9,7 +9,7 @@ import os
 from types import TracebackType
 import typing
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Type
 
 from ._errors import ClosedError
 
@@ -168,10 +168,14 @@ class AsyncPulling(Base[N, T]):
         await self.close()
 
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = typing.Union[str, "os.PathLike[str]"]
 
 
-def _ca_files(ca_file: Union[PathLike, Sequence[PathLike], None]) -> Optional[List[str]]:
+CaFiles = typing.Union[PathLike, typing.Sequence[PathLike], None]
+""": one PEM path or several."""
+
+
+def _ca_files(ca_file: CaFiles) -> Optional[typing.List[str]]:
     """`ca_file` (one PEM path or several) as the list of paths the core takes."""
     if ca_file is None:
         return None

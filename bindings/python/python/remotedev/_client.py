@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional
 
 from . import _remotedev
 from ._backoff import Backoff
-from ._base import PathLike, _ca_files, AsyncPulling, Base, Pulling, native_property
+from ._base import CaFiles, _ca_files, AsyncPulling, Base, Pulling, native_property
 from ._json import dumps
 from ._messages import Command, command_from_fields
 
@@ -40,7 +40,7 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
         backoff: Optional[Backoff] = None,
-        ca_file: Union[PathLike, Sequence[PathLike], None] = None,
+        ca_file: CaFiles = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
         on_command: Optional[CommandCallback] = None,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Union
 
 from . import _remotedev
 from ._backoff import Backoff
-from ._base import PathLike, _ca_files, AsyncPulling, Base, Pulling
+from ._base import CaFiles, _ca_files, AsyncPulling, Base, Pulling
 from ._json import dumps
 from ._messages import MonitorEvent, event_from_native
 
@@ -34,7 +34,7 @@ class _MonitorBase(Base[_Native, MonitorEvent]):
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
         backoff: Optional[Backoff] = None,
-        ca_file: Union[PathLike, Sequence[PathLike], None] = None,
+        ca_file: CaFiles = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
         on_message: Optional[MessageCallback] = None,

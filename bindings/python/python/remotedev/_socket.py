@@ -4,11 +4,11 @@ import itertools
 import threading
 import time
 import typing
-from typing import Any, Callable, Dict, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Optional
 
 from . import _remotedev
 from ._backoff import Backoff
-from ._base import PathLike, _ca_files, Closing, Connection, close_at_exit, until_closed
+from ._base import CaFiles, _ca_files, Closing, Connection, close_at_exit, until_closed
 from ._json import dumps_value, loads
 
 __all__ = ["Socket", "Subscription", "Events"]
@@ -70,7 +70,7 @@ class Socket(Connection, Closing):
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
         backoff: Optional[Backoff] = None,
-        ca_file: Union[PathLike, Sequence[PathLike], None] = None,
+        ca_file: CaFiles = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
     ) -> None:
