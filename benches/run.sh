@@ -16,6 +16,7 @@
 #   BENCH_WARMUP       warm-up seconds before measuring (default 1)
 #   BENCH_IDLE         idle connection counts (default "1000 10000")
 #   BENCH_PORT         first TCP port to use on 127.0.0.1 (default 18700)
+#   BENCH_OUT          report file (default benches/results.md)
 #   BENCH_WAIT_RELAY   seconds to keep retrying `cargo build --release -p remotedev
 #                      --bin remotedev` if it does not build yet (default 0)
 #
@@ -31,7 +32,7 @@ WARMUP=${BENCH_WARMUP:-1}
 IDLE_COUNTS=${BENCH_IDLE:-"1000 10000"}
 PORT=${BENCH_PORT:-18700}
 WAIT_RELAY=${BENCH_WAIT_RELAY:-0}
-OUT_MD=benches/results.md
+OUT_MD=${BENCH_OUT:-benches/results.md}
 WORK=$ROOT/target/bench
 mkdir -p "$WORK"
 JSONL=$WORK/results.jsonl
