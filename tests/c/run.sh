@@ -81,7 +81,7 @@ LIB="$ROOT/target/debug"
 STATIC_LIBS="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 CFLAGS="-std=c11 -Wall -Wextra -Werror -g -gdwarf-4 -Iinclude -Itests/c"
 VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
-  --show-leak-kinds=definite)
+  --show-leak-kinds=definite --num-callers=40 --suppressions=tests/c/valgrind-tls.supp)
 for cc in gcc clang; do
   for kind in shared static; do
     bin="$OUT/test_c_api-$cc-$kind"
