@@ -221,10 +221,32 @@ async fn serve(options: RelayOptions) -> ExitCode {
     println!("remotedev relay listening on {}", relay.url());
     tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
-    signals.wait().await;
+    tokio::select! {
+        _ = signals.wait() => {}
+        _ = reload_tls_on_hangup(&relay) => {}
+    }
     tracing::info!("shutting down");
     relay.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// With TLS: reads the certificate and key again on every SIGHUP (a failed reload keeps
+/// the previous certificate and logs why). Never returns.
+async fn reload_tls_on_hangup(relay: &Relay) {
+    #[cfg(unix)]
+    if relay.is_secure() {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut hup) = signal(SignalKind::hangup()) {
+            while hup.recv().await.is_some() {
+                match relay.reload_tls() {
+                    Ok(_) => tracing::info!("SIGHUP: reloaded the TLS certificate and key"),
+                    Err(e) => tracing::error!("SIGHUP: kept the previous certificate: {e}"),
+                }
+            }
+        }
+    }
+    let _ = relay;
+    std::future::pending::<()>().await
 }
 
 /// SIGINT and SIGTERM, registered when created.

@@ -421,6 +421,19 @@ fn cli_https_serves_and_bad_flags_exit_1_with_one_line() {
             .unwrap();
         assert!(out.status.success(), "{out:?}");
         assert_eq!(String::from_utf8_lossy(&out.stdout), "[]");
+        // SIGHUP reloads the certificate; the relay keeps serving
+        let _ = Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let out = Command::new("curl")
+            .args(["-sS", "--cacert"])
+            .arg(pki.path("ca.pem"))
+            .args(["-H", "Content-Type: application/json"])
+            .args(["-d", r#"{"op":"list"}"#, &https])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "[]", "{out:?}");
     }
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -428,4 +441,41 @@ fn cli_https_serves_and_bad_flags_exit_1_with_one_line() {
     let mut rest = String::new();
     let _ = child.stderr.take().unwrap().read_to_string(&mut rest);
     assert!(child.wait().unwrap().success(), "{rest}");
+}
+
+#[tokio::test]
+async fn reload_tls_picks_up_new_files_and_keeps_the_old_ones_on_error() {
+    let pki = Pki::new("reload");
+    let (cert, key) = (pki.path("live-cert.pem"), pki.path("live-key.pem"));
+    std::fs::copy(pki.path("chain.pem"), &cert).unwrap();
+    std::fs::copy(pki.path("key.pem"), &key).unwrap();
+    let mut o = options();
+    o.tls_cert = Some(PemSource::File(cert.clone()));
+    o.tls_key = Some(PemSource::File(key.clone()));
+    let r = relay(o).await;
+    let app = AppClient::start(app_options(&r.url(), pki.trusting())).unwrap();
+    app.connect(WAIT).await.unwrap();
+
+    // a broken renewal is refused and the relay keeps its certificate
+    std::fs::write(&key, "not a key").unwrap();
+    let e = r.reload_tls().unwrap_err();
+    assert!(e.to_string().contains("live-key.pem"), "{e}");
+    let again = AppClient::start(app_options(&r.url(), pki.trusting())).unwrap();
+    again.connect(WAIT).await.unwrap();
+
+    // a renewal for another name: new connections get it
+    std::fs::copy(pki.path("wrong-name.pem"), &cert).unwrap();
+    std::fs::copy(pki.path("wrong-name-key.pem"), &key).unwrap();
+    assert!(r.reload_tls().unwrap());
+    let e = refused_with(&r.url(), pki.trusting()).await;
+    assert!(e.contains("not valid for name"), "{e}");
+    // the connection made before the reload is still open
+    assert!(matches!(
+        app.socket().state(),
+        remotedev::client::ConnectionState::Open { .. }
+    ));
+    assert!(
+        !relay(options()).await.reload_tls().unwrap(),
+        "plain relay: nothing to reload"
+    );
 }

@@ -29,6 +29,7 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Relay {
     local_addr: SocketAddr,
     secure: bool,
+    tls: Option<Arc<TlsState>>,
     hub: Arc<Hub>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
@@ -47,9 +48,14 @@ impl Relay {
     pub async fn start(options: RelayOptions) -> Result<Relay, RelayError> {
         options.validate()?;
         let tls = match (&options.tls_cert, &options.tls_key) {
-            (Some(cert), Some(key)) => Some(tokio_rustls::TlsAcceptor::from(
-                crate::tls::server_config(cert, key, options.tls_passphrase.as_deref())?,
-            )),
+            (Some(cert), Some(key)) => Some(Arc::new(TlsState {
+                acceptor: std::sync::RwLock::new(tokio_rustls::TlsAcceptor::from(
+                    crate::tls::server_config(cert, key, options.tls_passphrase.as_deref())?,
+                )),
+                cert: cert.clone(),
+                key: key.clone(),
+                passphrase: options.tls_passphrase.clone(),
+            })),
             _ => None,
         };
         let secure = tls.is_some();
@@ -88,11 +94,12 @@ impl Relay {
             shutdown: shutdown.clone(),
             tasks: tasks.clone(),
         };
-        let accept = tokio::spawn(accept_loop(listener, shared, tls));
+        let accept = tokio::spawn(accept_loop(listener, shared, tls.clone()));
         tracing::info!("relay listening on {}", url_for(local_addr, secure));
         Ok(Relay {
             local_addr,
             secure,
+            tls,
             hub,
             shutdown,
             tasks,
@@ -113,6 +120,23 @@ impl Relay {
     /// Whether the relay serves TLS (`wss://`, `https://`).
     pub fn is_secure(&self) -> bool {
         self.secure
+    }
+
+    /// Reads the certificate chain and key again (e.g. renewed files; the CLI does this
+    /// on SIGHUP). New connections use them; open ones keep theirs. Returns `false`
+    /// when the relay does not serve TLS.
+    ///
+    /// # Errors
+    /// [`RelayError::Tls`] naming the file when the new certificate or key cannot be
+    /// used; the relay then keeps serving the previous one.
+    pub fn reload_tls(&self) -> Result<bool, RelayError> {
+        let Some(tls) = &self.tls else {
+            return Ok(false);
+        };
+        let config = crate::tls::server_config(&tls.cert, &tls.key, tls.passphrase.as_deref())?;
+        *tls.acceptor.write().unwrap_or_else(|p| p.into_inner()) =
+            tokio_rustls::TlsAcceptor::from(config);
+        Ok(true)
     }
 
     /// Sockets currently connected (handshaken or not).
@@ -146,6 +170,14 @@ impl Drop for Relay {
 pub(crate) fn url_for(addr: SocketAddr, secure: bool) -> String {
     let scheme = if secure { "wss" } else { "ws" };
     format!("{scheme}://{addr}/socketcluster/")
+}
+
+/// The TLS acceptor in use and where it came from (for [`Relay::reload_tls`]).
+struct TlsState {
+    acceptor: std::sync::RwLock<tokio_rustls::TlsAcceptor>,
+    cert: crate::tls::PemSource,
+    key: crate::tls::PemSource,
+    passphrase: Option<String>,
 }
 
 /// The first byte of every TLS connection (a handshake record).
@@ -188,11 +220,7 @@ async fn tls_handshake(
         .flatten()
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Shared,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) {
+async fn accept_loop(listener: TcpListener, shared: Shared, tls: Option<Arc<TlsState>>) {
     let app = routes(shared.clone());
     loop {
         let stream = tokio::select! {
@@ -210,7 +238,9 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
         let shutdown = shared.shutdown.clone();
-        let tls = tls.clone();
+        let tls = tls
+            .as_ref()
+            .map(|t| t.acceptor.read().unwrap_or_else(|p| p.into_inner()).clone());
         shared.tasks.spawn(async move {
             match tls {
                 None => serve(stream, service, shutdown).await,
