@@ -8,11 +8,15 @@
 # binaries of the tools crate (tools/, package remotedev-tools).
 #
 # Environment knobs (all optional):
-#   BENCH_TARGETS      targets to run, default "libremotedev reference bare"
+#   BENCH_TARGETS      targets to run, default "libremotedev libremotedev-wss reference bare"
+#                      (libremotedev-wss: our relay with --protocol https and a test PKI
+#                      made by tests/tls/make_test_pki.sh; loadgen over wss:// with --ca;
+#                      only the 1x1 scenarios, next to libremotedev's plain rows)
 #   BENCH_DURATION     measured seconds per traffic scenario (default 8)
 #   BENCH_WARMUP       warm-up seconds before measuring (default 1)
 #   BENCH_IDLE         idle connection counts (default "1000 10000")
 #   BENCH_PORT         first TCP port to use on 127.0.0.1 (default 18700)
+#   BENCH_OUT          report file (default benches/results.md)
 #   BENCH_WAIT_RELAY   seconds to keep retrying `cargo build --release -p remotedev
 #                      --bin remotedev` if it does not build yet (default 0)
 #
@@ -22,13 +26,13 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 
-TARGETS=${BENCH_TARGETS:-"libremotedev reference bare"}
+TARGETS=${BENCH_TARGETS:-"libremotedev libremotedev-wss reference bare"}
 DURATION=${BENCH_DURATION:-8}
 WARMUP=${BENCH_WARMUP:-1}
 IDLE_COUNTS=${BENCH_IDLE:-"1000 10000"}
 PORT=${BENCH_PORT:-18700}
 WAIT_RELAY=${BENCH_WAIT_RELAY:-0}
-OUT_MD=benches/results.md
+OUT_MD=${BENCH_OUT:-benches/results.md}
 WORK=$ROOT/target/bench
 mkdir -p "$WORK"
 JSONL=$WORK/results.jsonl
@@ -67,7 +71,7 @@ if ! cargo build --release -p remotedev-tools 2>"$WORK/tools-build.log"; then
 fi
 
 RELAY_OK=0
-if [[ " $TARGETS " == *" libremotedev "* ]]; then
+if [[ " $TARGETS " == *" libremotedev"* ]]; then
   deadline=$((SECONDS + WAIT_RELAY))
   while :; do
     if cargo build --release -p remotedev --bin remotedev 2>"$WORK/relay-build.log"; then
@@ -93,6 +97,7 @@ if [[ " $TARGETS " == *" reference "* ]] && [ ! -f "$REF_CLI" ]; then
 fi
 
 # ---------------------------------------------------------------- targets ---
+LOADGEN_EXTRA=() # extra loadgen arguments for the current target (wss: --ca)
 TPID= # pid we started
 RPID= # pid of the process that owns the listening socket (measured)
 URL=
@@ -123,6 +128,20 @@ start_target() { # name -> sets TPID RPID URL MODE; returns 1 on failure
     ready="ws://127.0.0.1:$PORT/socketcluster/"
     URL="ws://127.0.0.1:$PORT/socketcluster/"
     MODE=sc
+    LOADGEN_EXTRA=()
+    ;;
+  libremotedev-wss)
+    [ "$RELAY_OK" = 1 ] || return 1
+    if [ ! -f "$WORK/pki/ca.pem" ]; then
+      bash "$ROOT/tests/tls/make_test_pki.sh" "$WORK/pki" || return 1
+    fi
+    "$RELAY" --hostname 127.0.0.1 --port "$PORT" --logLevel 1 --db :memory: \
+      --protocol https --key "$WORK/pki/key.pem" --cert "$WORK/pki/chain.pem" >"$logf" 2>&1 &
+    TPID=$!
+    ready="wss://127.0.0.1:$PORT/socketcluster/"
+    URL="wss://127.0.0.1:$PORT/socketcluster/"
+    MODE=sc
+    LOADGEN_EXTRA=(--ca "$WORK/pki/ca.pem")
     ;;
   reference)
     [ -f "$REF_CLI" ] || return 1
@@ -195,7 +214,7 @@ run_loadgen() { # target scenario args...
   local t=$1 s=$2 out rc
   shift 2
   out=$(timeout 240 "$LOADGEN" --url "$URL" --mode "$MODE" --relay-pid "$RPID" \
-    --target "$t" --scenario "$s" "$@" 2>"$WORK/loadgen-stderr.log")
+    --target "$t" --scenario "$s" "${LOADGEN_EXTRA[@]}" "$@" 2>"$WORK/loadgen-stderr.log")
   rc=$?
   if grep -q '^{' <<<"$out"; then
     grep '^{' <<<"$out" >>"$JSONL"
@@ -218,6 +237,8 @@ for t in $TARGETS; do
   for sc in "${SCENARIOS[@]}"; do
     name=${sc%%|*}
     read -r -a extra <<<"${sc#*|}"
+    # TLS rows: 1 app -> 1 monitor at 100 B and 10 KiB (closed loop), beside the plain ones
+    if [ "$t" = libremotedev-wss ] && [ "$name" != 1x1-100B ] && [ "$name" != 1x1-10KiB ]; then continue; fi
     if [ "$up" = 0 ]; then
       if start_target "$t"; then up=1; else
         error_row "$t" "$name" "target did not start"
@@ -231,6 +252,7 @@ for t in $TARGETS; do
   # Idle scenarios: a fresh process each, so RSS growth is not hidden by
   # memory freed earlier.
   for n in $IDLE_COUNTS; do
+    [ "$t" = libremotedev-wss ] && continue
     if start_target "$t"; then
       run_loadgen "$t" "idle-$n" --idle "$n" --idle-hold 3
       stop_target
@@ -290,6 +312,31 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "| sender | msgs/s at the monitor | p50 µs | p99 µs | p999 µs |"
     echo "|---|---:|---:|---:|---:|"
     echo "$CLIENT_ROWS"
+  fi
+  if grep -q '"libremotedev-wss"' "$JSONL"; then
+    echo
+    echo "### TLS cost (libremotedev over wss:// vs ws://, same run)"
+    echo
+    echo "| scenario | ws deliveries/s | wss deliveries/s | wss / ws | ws p50 / p99 µs | wss p50 / p99 µs |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    JSONL="$JSONL" python3 - <<'PY'
+import json, os
+rows = {}
+for line in open(os.environ["JSONL"]):
+    try:
+        r = json.loads(line)
+    except Exception:
+        continue
+    if "deliveries_per_s" in r:
+        rows[(r["target"], r["scenario"])] = r
+for sc in ("1x1-100B", "1x1-10KiB"):
+    p, s = rows.get(("libremotedev", sc)), rows.get(("libremotedev-wss", sc))
+    if not p or not s:
+        continue
+    print(f"| {sc} | {p['deliveries_per_s']:.0f} | {s['deliveries_per_s']:.0f} | "
+          f"{s['deliveries_per_s'] / p['deliveries_per_s']:.2f}× | {p['p50_us']:.0f} / {p['p99_us']:.0f} | "
+          f"{s['p50_us']:.0f} / {s['p99_us']:.0f} |")
+PY
   fi
 } | tee "$OUT_MD"
 log "raw results: $JSONL; report: $OUT_MD"

@@ -905,6 +905,43 @@ enum remotedev_status remotedev_relay_options_set_db_options_file(struct remoted
 enum remotedev_status remotedev_relay_options_set_serve_ui(struct remotedev_relay_options *options, bool value);
 
 /**
+ * The TLS certificate chain file (PEM: the server certificate, then any
+ * intermediates). With a key (`remotedev_relay_options_set_tls_key_file` or `_pem`)
+ * the relay serves `wss://` and `https://` on its port and `remotedev_relay_url` is
+ * `wss://…`. Read by `remotedev_relay_start`, which fails with
+ * `REMOTEDEV_STATUS_INVALID_ARGUMENT` naming the file when it cannot be used.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_tls_cert_file(struct remotedev_relay_options *options, const char *path);
+
+/**
+ * The TLS certificate chain as PEM text (copied); see
+ * `remotedev_relay_options_set_tls_cert_file`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_tls_cert_pem(struct remotedev_relay_options *options, const char *pem);
+
+/**
+ * The TLS private key file (PEM: PKCS#8, RSA, EC, or an encrypted PKCS#8 key with
+ * `remotedev_relay_options_set_tls_passphrase`).
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_tls_key_file(struct remotedev_relay_options *options, const char *path);
+
+/**
+ * The TLS private key as PEM text (copied); see
+ * `remotedev_relay_options_set_tls_key_file`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_tls_key_pem(struct remotedev_relay_options *options, const char *pem);
+
+/**
+ * The passphrase of an encrypted PKCS#8 TLS key (copied).
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_tls_passphrase(struct remotedev_relay_options *options, const char *passphrase);
+
+/**
  * Creates a socket for `url` (`ws://host:port/path`) with the settings of `options`
  * (copied; NULL: the defaults) and starts connecting in the background (returns at
  * once; see `remotedev_socket_connect`).
@@ -1140,6 +1177,30 @@ enum remotedev_status remotedev_socket_options_set_backoff_schedule(struct remot
  * clients. Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
  */
 enum remotedev_status remotedev_socket_options_use_reference_backoff(struct remotedev_socket_options *options);
+
+/**
+ * Adds a CA certificate file (PEM, one or more certificates) to trust for `wss://`
+ * relays and their `https://` report API, besides the platform's roots; call again
+ * for more. Read when the client starts, which fails with
+ * `REMOTEDEV_STATUS_INVALID_ARGUMENT` (`invalid option ca_certs: cannot read …`).
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_socket_options_add_ca_file(struct remotedev_socket_options *options, const char *path);
+
+/**
+ * Adds CA certificates given as PEM text (copied); see
+ * `remotedev_socket_options_add_ca_file`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_socket_options_add_ca_pem(struct remotedev_socket_options *options, const char *pem);
+
+/**
+ * DANGEROUS: accept any TLS certificate (any signer, any name, expired), for a
+ * self-signed relay in development only; anyone on the network path can then read
+ * and change the traffic. Default false.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+ */
+enum remotedev_status remotedev_socket_options_set_dangerous_accept_any_certificate(struct remotedev_socket_options *options, bool value);
 
 /**
  * The channel or event name. Owner: the subscription (valid until its free); NULL

@@ -17,7 +17,7 @@ use crate::store::StoreLocation;
 use crate::{Relay, RelayError, RelayOptions};
 
 /// A RemoteDev / Redux DevTools relay: point remote Redux DevTools apps and monitors at
-/// ws://HOSTNAME:PORT/socketcluster/.
+/// ws://HOSTNAME:PORT/socketcluster/ (wss:// with --protocol https).
 #[derive(Parser, Debug)]
 #[command(name = "remotedev", version, about)]
 struct Args {
@@ -71,6 +71,19 @@ struct Args {
     #[arg(long, value_name = "browser", num_args = 0..=1, require_equals = true,
           default_missing_value = "browser", value_parser = parse_open)]
     open: Option<String>,
+    /// http (ws://) or https (wss:// and https:// on the same port, with --key and
+    /// --cert). Default: https when --key and --cert are given, else http.
+    #[arg(long, value_enum)]
+    protocol: Option<Protocol>,
+    /// TLS private key (PEM; an encrypted PKCS#8 key needs --passphrase).
+    #[arg(long, value_name = "FILE")]
+    key: Option<std::path::PathBuf>,
+    /// TLS certificate chain (PEM: the server certificate, then any intermediates).
+    #[arg(long, value_name = "FILE")]
+    cert: Option<std::path::PathBuf>,
+    /// Passphrase of an encrypted --key.
+    #[arg(long, value_name = "TEXT")]
+    passphrase: Option<String>,
 }
 
 const ELECTRON: &str = "the Electron app is not supported; use --open or --open=browser to \
@@ -82,6 +95,15 @@ fn parse_open(text: &str) -> Result<String, String> {
         "electron" => Err(ELECTRON.to_owned()),
         _ => Err("use --open or --open=browser".to_owned()),
     }
+}
+
+/// `--protocol`: the reference's names.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocol {
+    /// Plain ws:// and http://.
+    Http,
+    /// TLS: wss:// and https://.
+    Https,
 }
 
 /// `16777216`, `16mb`, `512kb`, `1gb` (1024-based, as the reference's `bytes` package).
@@ -154,8 +176,35 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
         (None, Some(db)) => StoreLocation::from_db_arg(db),
         (None, None) => StoreLocation::DataDir,
     };
+    let https = match (args.protocol, &args.key, &args.cert) {
+        (Some(Protocol::Http), None, None) | (None, None, None) => {
+            if args.passphrase.is_some() {
+                return Err("--passphrase is only used with --key (https)".to_owned());
+            }
+            false
+        }
+        (Some(Protocol::Http), _, _) => {
+            return Err(
+                "--key and --cert serve https: use --protocol https (or leave --protocol out)"
+                    .to_owned(),
+            )
+        }
+        (_, Some(_), Some(_)) => true,
+        (_, None, _) => {
+            return Err("https needs --key FILE (the certificate's private key)".to_owned())
+        }
+        (_, _, None) => return Err("https needs --cert FILE (the certificate chain)".to_owned()),
+    };
+    let pem = |path: &Option<std::path::PathBuf>| {
+        path.clone()
+            .filter(|_| https)
+            .map(crate::tls::PemSource::File)
+    };
     let options = RelayOptions {
         host: args.hostname.clone(),
+        tls_cert: pem(&args.cert),
+        tls_key: pem(&args.key),
+        tls_passphrase: args.passphrase.clone().filter(|_| https),
         port: args.port,
         ping_interval: Duration::from_millis(args.ping_interval),
         ping_timeout: Duration::from_millis(args.ping_timeout),
@@ -189,7 +238,7 @@ async fn serve(options: RelayOptions, open: bool) -> ExitCode {
     };
     println!("remotedev relay listening on {}", relay.url());
     let ui = (crate::relay::ui::BUILT_IN && serve_ui)
-        .then(|| crate::relay::ui::page_url(relay.local_addr()));
+        .then(|| crate::relay::ui::page_url(relay.local_addr(), relay.is_secure()));
     if let Some(url) = &ui {
         println!("remotedev monitor UI at {url}");
     }
@@ -201,7 +250,10 @@ async fn serve(options: RelayOptions, open: bool) -> ExitCode {
     }
     tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
-    signals.wait().await;
+    tokio::select! {
+        _ = signals.wait() => {}
+        _ = reload_tls_on_hangup(&relay) => {}
+    }
     tracing::info!("shutting down");
     relay.shutdown().await;
     ExitCode::SUCCESS
@@ -214,6 +266,25 @@ fn open_browser(url: String) {
             eprintln!("remotedev: --open: cannot open {url}: {e}");
         }
     });
+}
+
+/// With TLS: reads the certificate and key again on every SIGHUP (a failed reload keeps
+/// the previous certificate and logs why). Never returns.
+async fn reload_tls_on_hangup(relay: &Relay) {
+    #[cfg(unix)]
+    if relay.is_secure() {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut hup) = signal(SignalKind::hangup()) {
+            while hup.recv().await.is_some() {
+                match relay.reload_tls() {
+                    Ok(_) => tracing::info!("SIGHUP: reloaded the TLS certificate and key"),
+                    Err(e) => tracing::error!("SIGHUP: kept the previous certificate: {e}"),
+                }
+            }
+        }
+    }
+    let _ = relay;
+    std::future::pending::<()>().await
 }
 
 /// SIGINT and SIGTERM, registered when created.
@@ -272,5 +343,39 @@ mod tests {
         let e = relay_options(&args).unwrap_err();
         assert!(e.contains("ping_interval"), "{e}");
         assert!(Args::try_parse_from(["remotedev", "--maxRequestBody", "12xb"]).is_err());
+    }
+
+    #[test]
+    fn tls_flags_follow_the_https_rule() {
+        let parse = |a: &[&str]| {
+            let mut all = vec!["remotedev"];
+            all.extend_from_slice(a);
+            relay_options(&Args::try_parse_from(all).unwrap())
+        };
+        let o = parse(&["--key", "k.pem", "--cert", "c.pem"]).unwrap();
+        assert!(o.is_secure(), "--key and --cert alone imply https");
+        let o = parse(&[
+            "--protocol",
+            "https",
+            "--key",
+            "k",
+            "--cert",
+            "c",
+            "--passphrase",
+            "p",
+        ])
+        .unwrap();
+        assert_eq!(o.tls_passphrase.as_deref(), Some("p"));
+        assert!(!parse(&["--protocol", "http"]).unwrap().is_secure());
+        let e = parse(&["--protocol", "https"]).unwrap_err();
+        assert!(e.contains("--key"), "{e}");
+        let e = parse(&["--protocol", "https", "--key", "k"]).unwrap_err();
+        assert!(e.contains("--cert"), "{e}");
+        let e = parse(&["--cert", "c"]).unwrap_err();
+        assert!(e.contains("--key"), "{e}");
+        let e = parse(&["--protocol", "http", "--key", "k", "--cert", "c"]).unwrap_err();
+        assert!(e.contains("--protocol https"), "{e}");
+        assert!(parse(&["--passphrase", "p"]).is_err());
+        assert!(Args::try_parse_from(["remotedev", "--protocol", "ftp"]).is_err());
     }
 }

@@ -30,6 +30,7 @@ pub mod options;
 pub mod protocol;
 pub mod relay;
 pub mod store;
+pub mod tls;
 
 pub use options::InvalidOption;
 pub use relay::{BlockingRelay, Relay, RelayError, RelayOptions};

@@ -20,6 +20,15 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings (workspace: the library and tools/)"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "openssl and curl (the TLS tests make their test CA with openssl and query the https report API with curl)"
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+if [ "${#need[@]}" -gt 0 ]; then
+  apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${need[@]}" >/dev/null ||
+    { apt-get update -qq >/dev/null && apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${need[@]}" >/dev/null; }
+fi
+
 step "install the real peers (npm packages from lockfiles, Python venv)"
 bash tests/interop/setup.sh
 bash tests/reference/setup.sh

@@ -198,6 +198,11 @@ static const remotedev_relay_options_option kRelayOptions[] = {
     {.key = "db", .text = remotedev_relay_options_set_db},
     {.key = "db_options_file", .text = remotedev_relay_options_set_db_options_file},
     {.key = "serve_ui", .flag = remotedev_relay_options_set_serve_ui},
+    {.key = "tls_cert_file", .text = remotedev_relay_options_set_tls_cert_file},
+    {.key = "tls_cert_pem", .text = remotedev_relay_options_set_tls_cert_pem},
+    {.key = "tls_key_file", .text = remotedev_relay_options_set_tls_key_file},
+    {.key = "tls_key_pem", .text = remotedev_relay_options_set_tls_key_pem},
+    {.key = "tls_passphrase", .text = remotedev_relay_options_set_tls_passphrase},
 };
 
 static const remotedev_app_options_option kAppOptions[] = {
@@ -227,6 +232,9 @@ static const remotedev_socket_options_option kSocketOptions[] = {
     {.key = "backoff_multiplier", .real = remotedev_socket_options_set_backoff_multiplier},
     {.key = "backoff_max_delay_ms", .number = remotedev_socket_options_set_backoff_max_delay_ms},
     {.key = "backoff_schedule", .number = remotedev_socket_options_set_backoff_schedule},
+    {.key = "ca_file", .text = remotedev_socket_options_add_ca_file},
+    {.key = "ca_pem", .text = remotedev_socket_options_add_ca_pem},
+    {.key = "dangerous_accept_any_certificate", .flag = remotedev_socket_options_set_dangerous_accept_any_certificate},
 };
 
 /// Applies every key of `options` with `apply` (the builder's own table), else to

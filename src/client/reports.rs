@@ -1,6 +1,6 @@
 //! The report store's HTTP API from the client side (relay spec §6.2): one `POST /` to
 //! the relay's host and port, over the same [`Connector`] as the WebSocket (so a TLS
-//! connector serves `wss://` relays here too).
+//! TLS settings serve `wss://` relays here too, as `https://`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +38,9 @@ pub(crate) async fn request(
     options: &SocketOptions,
     body: String,
 ) -> Result<Value, ClientError> {
-    let answer = post(url, &options.connector, body, options.ack_timeout).await?;
+    let endpoint = Endpoint::parse(url)?;
+    let connector = options.connector_for(url, &endpoint)?;
+    let answer = post(url, endpoint, &connector, body, options.ack_timeout).await?;
     match refused(&answer) {
         Some(e) => Err(e),
         None => Ok(answer),
@@ -47,17 +49,11 @@ pub(crate) async fn request(
 
 async fn post(
     url: &str,
+    endpoint: Endpoint,
     connector: &Arc<dyn Connector>,
     body: String,
     within: Duration,
 ) -> Result<Value, ClientError> {
-    let endpoint = Endpoint::parse(url)?;
-    connector
-        .supports(&endpoint)
-        .map_err(|reason| ClientError::InvalidUrl {
-            url: url.to_owned(),
-            reason,
-        })?;
     let work = async {
         let transport = connector
             .connect(&endpoint)

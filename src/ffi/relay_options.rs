@@ -15,6 +15,7 @@ use super::{free_raw, guard_or, new_builder, set_option, string_value};
 use super::{remotedev_status, Error};
 use crate::options::{millis, port, size, InvalidOption};
 use crate::store::StoreLocation;
+use crate::tls::PemSource;
 use crate::RelayOptions;
 
 /// A relay's settings (opaque builder): create with `remotedev_relay_options_new`,
@@ -249,6 +250,68 @@ pub extern "C" fn remotedev_relay_options_set_serve_ui(
     set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
         b.inner.serve_ui = v
     })
+}
+
+/// The TLS certificate chain file (PEM: the server certificate, then any
+/// intermediates). With a key (`remotedev_relay_options_set_tls_key_file` or `_pem`)
+/// the relay serves `wss://` and `https://` on its port and `remotedev_relay_url` is
+/// `wss://…`. Read by `remotedev_relay_start`, which fails with
+/// `REMOTEDEV_STATUS_INVALID_ARGUMENT` naming the file when it cannot be used.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_tls_cert_file(
+    options: *mut remotedev_relay_options,
+    path: *const c_char,
+) -> remotedev_status {
+    let value = string_value(path, "tls_cert").map(|p| PemSource::File(p.into()));
+    set_option(options, value, |b, v| b.inner.tls_cert = Some(v))
+}
+
+/// The TLS certificate chain as PEM text (copied); see
+/// `remotedev_relay_options_set_tls_cert_file`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_tls_cert_pem(
+    options: *mut remotedev_relay_options,
+    pem: *const c_char,
+) -> remotedev_status {
+    let value = string_value(pem, "tls_cert").map(PemSource::Text);
+    set_option(options, value, |b, v| b.inner.tls_cert = Some(v))
+}
+
+/// The TLS private key file (PEM: PKCS#8, RSA, EC, or an encrypted PKCS#8 key with
+/// `remotedev_relay_options_set_tls_passphrase`).
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_tls_key_file(
+    options: *mut remotedev_relay_options,
+    path: *const c_char,
+) -> remotedev_status {
+    let value = string_value(path, "tls_key").map(|p| PemSource::File(p.into()));
+    set_option(options, value, |b, v| b.inner.tls_key = Some(v))
+}
+
+/// The TLS private key as PEM text (copied); see
+/// `remotedev_relay_options_set_tls_key_file`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_tls_key_pem(
+    options: *mut remotedev_relay_options,
+    pem: *const c_char,
+) -> remotedev_status {
+    let value = string_value(pem, "tls_key").map(PemSource::Text);
+    set_option(options, value, |b, v| b.inner.tls_key = Some(v))
+}
+
+/// The passphrase of an encrypted PKCS#8 TLS key (copied).
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_tls_passphrase(
+    options: *mut remotedev_relay_options,
+    passphrase: *const c_char,
+) -> remotedev_status {
+    let value = string_value(passphrase, "tls_passphrase");
+    set_option(options, value, |b, v| b.inner.tls_passphrase = Some(v))
 }
 
 #[cfg(test)]

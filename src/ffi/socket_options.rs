@@ -9,11 +9,12 @@
 //! Zero timeouts and the backoff's combinations are refused when the client starts,
 //! by the core's `SocketOptions::validate`, in the same words as the Rust API.
 
-use std::ffi::c_double;
+use std::ffi::{c_char, c_double};
 
-use super::{free_raw, guard_or, new_builder, remotedev_status, set_option};
+use super::{free_raw, guard_or, new_builder, remotedev_status, set_option, string_value};
 use crate::client::{Backoff, Schedule, SocketOptions};
 use crate::options::{millis, size, InvalidOption};
+use crate::tls::PemSource;
 
 /// A socket's settings (opaque builder): create with `remotedev_socket_options_new`,
 /// change with `remotedev_socket_options_set_*`, pass to `remotedev_socket_create` or
@@ -179,4 +180,44 @@ pub extern "C" fn remotedev_socket_options_use_reference_backoff(
         Ok::<_, InvalidOption>(Backoff::reference()),
         |b, v| b.inner.backoff = v,
     )
+}
+
+/// Adds a CA certificate file (PEM, one or more certificates) to trust for `wss://`
+/// relays and their `https://` report API, besides the platform's roots; call again
+/// for more. Read when the client starts, which fails with
+/// `REMOTEDEV_STATUS_INVALID_ARGUMENT` (`invalid option ca_certs: cannot read …`).
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_add_ca_file(
+    options: *mut remotedev_socket_options,
+    path: *const c_char,
+) -> remotedev_status {
+    let value = string_value(path, "ca_certs").map(|p| PemSource::File(p.into()));
+    set_option(options, value, |b, v| b.inner.tls.ca_certs.push(v))
+}
+
+/// Adds CA certificates given as PEM text (copied); see
+/// `remotedev_socket_options_add_ca_file`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_add_ca_pem(
+    options: *mut remotedev_socket_options,
+    pem: *const c_char,
+) -> remotedev_status {
+    let value = string_value(pem, "ca_certs").map(PemSource::Text);
+    set_option(options, value, |b, v| b.inner.tls.ca_certs.push(v))
+}
+
+/// DANGEROUS: accept any TLS certificate (any signer, any name, expired), for a
+/// self-signed relay in development only; anyone on the network path can then read
+/// and change the traffic. Default false.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_dangerous_accept_any_certificate(
+    options: *mut remotedev_socket_options,
+    value: bool,
+) -> remotedev_status {
+    set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
+        b.inner.tls.dangerous_accept_any_certificate = v
+    })
 }

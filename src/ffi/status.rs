@@ -165,6 +165,7 @@ impl From<RelayError> for Error {
         let status = match &e {
             RelayError::InvalidOption(_) => S::InvalidArgument,
             RelayError::AddrInUse { .. } => S::AddrInUse,
+            RelayError::Tls(_) => S::InvalidArgument,
             _ => S::Io,
         };
         Error::new(status, e.to_string())

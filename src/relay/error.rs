@@ -35,4 +35,8 @@ pub enum RelayError {
     /// or foreign database file, an unsupported `dbOptions` client.
     #[error("cannot open the report store: {0}")]
     Store(String),
+    /// The TLS certificate or key cannot be used (unreadable file, no certificate, a
+    /// wrong passphrase, a key that does not match the certificate); names the file.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::options::{nonzero, positive, InvalidOption};
 use crate::protocol::ProtocolVersion;
 use crate::store::StoreLocation;
+use crate::tls::PemSource;
 
 /// Everything a relay can be configured with. Start from [`RelayOptions::default`] and
 /// change the fields you need.
@@ -58,12 +59,29 @@ pub struct RelayOptions {
     /// browser asks for). Default `true`; without it `GET /` answers 405 as before.
     /// Has no effect in a build without the cargo feature `ui`.
     pub serve_ui: bool,
+    /// The certificate chain (PEM: the server certificate first, then any
+    /// intermediates) for `https`: with [`tls_key`](Self::tls_key) the same port serves
+    /// `wss://…/socketcluster/` and every HTTP route over TLS (1.2 and 1.3). Default
+    /// `None`: plain `ws://` / `http://`.
+    pub tls_cert: Option<PemSource>,
+    /// The private key of [`tls_cert`](Self::tls_cert) (PEM: PKCS#8, PKCS#1 RSA, SEC1
+    /// EC, or an encrypted PKCS#8 key with [`tls_passphrase`](Self::tls_passphrase)).
+    pub tls_key: Option<PemSource>,
+    /// Decrypts an encrypted PKCS#8 `tls_key` (the reference's `--passphrase`).
+    pub tls_passphrase: Option<String>,
 }
 
 /// The default interface: this machine only (the relay has no authentication).
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 /// The default port, the reference relays'.
 pub const DEFAULT_PORT: u16 = 8000;
+
+impl RelayOptions {
+    /// Whether the relay serves TLS (`wss://`, `https://`): a certificate is set.
+    pub fn is_secure(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+}
 
 impl RelayOptions {
     /// Checks every field and their combinations; [`super::Relay::start`] and
@@ -74,7 +92,9 @@ impl RelayOptions {
     /// `ping_interval`, `ping_timeout`, `handshake_timeout`, `max_payload`,
     /// `outbound_limit`, `pending_limit`, `channel_limit`, `max_request_body` or
     /// `worker_threads`; a `ping_interval` not below `ping_timeout` (the socket would
-    /// be closed before its first ping).
+    /// be closed before its first ping); `tls_cert` without `tls_key` or the other way
+    /// round, or `tls_passphrase` without `tls_key`. (The files themselves are read by
+    /// `start`, which fails with [`super::RelayError::Tls`] naming the file.)
     pub fn validate(&self) -> Result<(), InvalidOption> {
         if self.host.trim().is_empty() {
             return Err(InvalidOption::new(
@@ -103,6 +123,27 @@ impl RelayOptions {
         if let Some(n) = self.worker_threads {
             nonzero("worker_threads", n)?;
         }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => {
+                return Err(InvalidOption::new(
+                    "tls_key",
+                    "is required with tls_cert (https needs a certificate and its key)",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(InvalidOption::new(
+                    "tls_cert",
+                    "is required with tls_key (https needs a certificate and its key)",
+                ))
+            }
+            (None, None) if self.tls_passphrase.is_some() => {
+                return Err(InvalidOption::new(
+                    "tls_passphrase",
+                    "is only used with an encrypted tls_key",
+                ))
+            }
+            _ => {}
+        }
         Ok(())
     }
 }
@@ -125,6 +166,9 @@ impl Default for RelayOptions {
             store: StoreLocation::DataDir,
             max_request_body: 16 * 1024 * 1024,
             serve_ui: true,
+            tls_cert: None,
+            tls_key: None,
+            tls_passphrase: None,
         }
     }
 }

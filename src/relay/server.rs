@@ -28,6 +28,8 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// and closes every socket, but does not wait for them.
 pub struct Relay {
     local_addr: SocketAddr,
+    secure: bool,
+    tls: Option<Arc<TlsState>>,
     hub: Arc<Hub>,
     shutdown: CancellationToken,
     tasks: TaskTracker,
@@ -41,9 +43,22 @@ impl Relay {
     /// # Errors
     /// [`RelayError::InvalidOption`] (see [`RelayOptions::validate`]),
     /// [`RelayError::AddrInUse`], [`RelayError::Bind`], [`RelayError::Store`] when the
-    /// report database cannot be opened.
+    /// report database cannot be opened, [`RelayError::Tls`] when the certificate or
+    /// key cannot be used.
     pub async fn start(options: RelayOptions) -> Result<Relay, RelayError> {
         options.validate()?;
+        let tls = match (&options.tls_cert, &options.tls_key) {
+            (Some(cert), Some(key)) => Some(Arc::new(TlsState {
+                acceptor: std::sync::RwLock::new(tokio_rustls::TlsAcceptor::from(
+                    crate::tls::server_config(cert, key, options.tls_passphrase.as_deref())?,
+                )),
+                cert: cert.clone(),
+                key: key.clone(),
+                passphrase: options.tls_passphrase.clone(),
+            })),
+            _ => None,
+        };
+        let secure = tls.is_some();
         let (host, port) = (options.host.clone(), options.port);
         let listener = TcpListener::bind((host.as_str(), port))
             .await
@@ -79,10 +94,12 @@ impl Relay {
             shutdown: shutdown.clone(),
             tasks: tasks.clone(),
         };
-        let accept = tokio::spawn(accept_loop(listener, shared));
-        tracing::info!("relay listening on {}", url_for(local_addr));
+        let accept = tokio::spawn(accept_loop(listener, shared, tls.clone()));
+        tracing::info!("relay listening on {}", url_for(local_addr, secure));
         Ok(Relay {
             local_addr,
+            secure,
+            tls,
             hub,
             shutdown,
             tasks,
@@ -95,9 +112,31 @@ impl Relay {
         self.local_addr
     }
 
-    /// `ws://host:port/socketcluster/` for the bound address.
+    /// `ws://host:port/socketcluster/` for the bound address (`wss://` with TLS).
     pub fn url(&self) -> String {
-        url_for(self.local_addr)
+        url_for(self.local_addr, self.secure)
+    }
+
+    /// Whether the relay serves TLS (`wss://`, `https://`).
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// Reads the certificate chain and key again (e.g. renewed files; the CLI does this
+    /// on SIGHUP). New connections use them; open ones keep theirs. Returns `false`
+    /// when the relay does not serve TLS.
+    ///
+    /// # Errors
+    /// [`RelayError::Tls`] naming the file when the new certificate or key cannot be
+    /// used; the relay then keeps serving the previous one.
+    pub fn reload_tls(&self) -> Result<bool, RelayError> {
+        let Some(tls) = &self.tls else {
+            return Ok(false);
+        };
+        let config = crate::tls::server_config(&tls.cert, &tls.key, tls.passphrase.as_deref())?;
+        *tls.acceptor.write().unwrap_or_else(|p| p.into_inner()) =
+            tokio_rustls::TlsAcceptor::from(config);
+        Ok(true)
     }
 
     /// Sockets currently connected (handshaken or not).
@@ -128,11 +167,60 @@ impl Drop for Relay {
     }
 }
 
-pub(crate) fn url_for(addr: SocketAddr) -> String {
-    format!("ws://{addr}/socketcluster/")
+pub(crate) fn url_for(addr: SocketAddr, secure: bool) -> String {
+    let scheme = if secure { "wss" } else { "ws" };
+    format!("{scheme}://{addr}/socketcluster/")
 }
 
-async fn accept_loop(listener: TcpListener, shared: Shared) {
+/// The TLS acceptor in use and where it came from (for [`Relay::reload_tls`]).
+struct TlsState {
+    acceptor: std::sync::RwLock<tokio_rustls::TlsAcceptor>,
+    cert: crate::tls::PemSource,
+    key: crate::tls::PemSource,
+    passphrase: Option<String>,
+}
+
+/// The first byte of every TLS connection (a handshake record).
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// Plain HTTP on a TLS port gets this instead of a TLS alert, so a `ws://` client
+/// reports an HTTP status that says what to change.
+const PLAIN_ON_TLS: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 63\r\n\r\nThis relay serves TLS only: use wss:// or https:// on this port";
+
+/// The TLS handshake of one accepted connection (in its own task, within
+/// `HEADER_TIMEOUT`), or `None` after answering plain HTTP or a failed handshake.
+async fn tls_handshake(
+    acceptor: tokio_rustls::TlsAcceptor,
+    mut stream: tokio::net::TcpStream,
+) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    use tokio::io::AsyncWriteExt;
+    let work = async {
+        let mut first = [0u8; 1];
+        match stream.peek(&mut first).await {
+            Ok(1) if first[0] != TLS_HANDSHAKE_RECORD => {
+                let _ = stream.write_all(PLAIN_ON_TLS).await;
+                let _ = stream.shutdown().await;
+                tracing::debug!("plain HTTP on the TLS port: answered 400");
+                return None;
+            }
+            Ok(1) => {}
+            _ => return None,
+        }
+        match acceptor.accept(stream).await {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                tracing::debug!("TLS handshake failed: {e}");
+                None
+            }
+        }
+    };
+    tokio::time::timeout(HEADER_TIMEOUT, work)
+        .await
+        .ok()
+        .flatten()
+}
+
+async fn accept_loop(listener: TcpListener, shared: Shared, tls: Option<Arc<TlsState>>) {
     let app = routes(shared.clone());
     loop {
         let stream = tokio::select! {
@@ -150,24 +238,49 @@ async fn accept_loop(listener: TcpListener, shared: Shared) {
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
         let shutdown = shared.shutdown.clone();
+        let tls = tls
+            .as_ref()
+            .map(|t| t.acceptor.read().unwrap_or_else(|p| p.into_inner()).clone());
         shared.tasks.spawn(async move {
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!("HTTP connection error: {e}");
+            match tls {
+                None => serve(stream, service, shutdown).await,
+                Some(acceptor) => {
+                    let handshake = tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        tls = tls_handshake(acceptor, stream) => tls,
+                    };
+                    if let Some(tls) = handshake {
+                        serve(tls, service, shutdown).await;
                     }
-                }
-                _ = shutdown.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
                 }
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 (with upgrades) on one connection until it ends or the relay stops.
+async fn serve<S>(
+    stream: S,
+    service: TowerToHyperService<axum::Router>,
+    shutdown: CancellationToken,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!("HTTP connection error: {e}");
+            }
+        }
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }

@@ -720,6 +720,118 @@ static void test_socket(void) {
   remotedev_relay_free(relay); /* stops it */
 }
 
+/* TLS (issue 11): a relay with a certificate chain from tests/tls/make_test_pki.sh
+ * (REMOTEDEV_TEST_PKI), an app and a monitor trusting the test CA, an app that does
+ * not (CONNECT_FAILED naming the reason), and the insecure opt-in against a
+ * self-signed relay. */
+static remotedev_relay *start_tls_relay(const char *pki, const char *cert, const char *key,
+                                        const char **url) {
+  char path[1024];
+  remotedev_relay_options *ro = NULL;
+  CHECK_OK(remotedev_relay_options_new(&ro));
+  CHECK_OK(remotedev_relay_options_set_port(ro, 0));
+  CHECK_OK(remotedev_relay_options_set_db(ro, ":memory:"));
+  snprintf(path, sizeof path, "%s/%s", pki, cert);
+  CHECK_OK(remotedev_relay_options_set_tls_cert_file(ro, path));
+  snprintf(path, sizeof path, "%s/%s", pki, key);
+  CHECK_OK(remotedev_relay_options_set_tls_key_file(ro, path));
+  remotedev_relay *relay = NULL;
+  CHECK_OK(remotedev_relay_start(ro, &relay));
+  remotedev_relay_options_free(ro);
+  *url = NULL;
+  if (relay) CHECK_OK(remotedev_relay_url(relay, url));
+  return relay;
+}
+
+static remotedev_app *start_tls_app(const char *url, const char *ca_file, bool insecure) {
+  remotedev_socket_options *so = NULL;
+  CHECK_OK(remotedev_socket_options_new(&so));
+  if (ca_file) CHECK_OK(remotedev_socket_options_add_ca_file(so, ca_file));
+  if (insecure) CHECK_OK(remotedev_socket_options_set_dangerous_accept_any_certificate(so, true));
+  remotedev_app_options *ao = NULL;
+  CHECK_OK(remotedev_app_options_new(&ao));
+  CHECK_OK(remotedev_app_options_set_url(ao, url));
+  CHECK_OK(remotedev_app_options_set_socket(ao, so));
+  remotedev_socket_options_free(so);
+  remotedev_app *app = NULL;
+  CHECK_OK(remotedev_app_start(ao, &app));
+  remotedev_app_options_free(ao);
+  return app;
+}
+
+static void test_tls(void) {
+  const char *pki = getenv("REMOTEDEV_TEST_PKI");
+  if (!pki) {
+    printf("test_tls skipped: REMOTEDEV_TEST_PKI is not set\n");
+    return;
+  }
+  char ca[1024];
+  snprintf(ca, sizeof ca, "%s/ca.pem", pki);
+  const char *url = NULL;
+  remotedev_relay *relay = start_tls_relay(pki, "chain.pem", "key.pem", &url);
+  CHECK(url && strncmp(url, "wss://127.0.0.1:", 16) == 0);
+
+  remotedev_socket_options *so = NULL;
+  CHECK_OK(remotedev_socket_options_new(&so));
+  CHECK_OK(remotedev_socket_options_add_ca_pem(so, "not PEM"));
+  remotedev_monitor_options *mo = NULL;
+  CHECK_OK(remotedev_monitor_options_new(&mo));
+  CHECK_OK(remotedev_monitor_options_set_url(mo, url));
+  CHECK_OK(remotedev_monitor_options_set_socket(mo, so));
+  remotedev_monitor *mon = NULL;
+  CHECK_STATUS(remotedev_monitor_start(mo, &mon), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "invalid option ca_certs") != NULL);
+  remotedev_socket_options_free(so);
+  CHECK_OK(remotedev_socket_options_new(&so));
+  CHECK_OK(remotedev_socket_options_add_ca_file(so, ca));
+  CHECK_OK(remotedev_monitor_options_set_socket(mo, so));
+  remotedev_socket_options_free(so);
+  CHECK_OK(remotedev_monitor_start(mo, &mon));
+  remotedev_monitor_options_free(mo);
+  CHECK_OK(remotedev_monitor_connect(mon, WAIT_MS, NULL));
+
+  remotedev_app *app = start_tls_app(url, ca, false);
+  CHECK_OK(remotedev_app_connect(app, WAIT_MS, NULL));
+  CHECK_OK(remotedev_app_init(app, "{\"count\":0}"));
+  CHECK_OK(remotedev_app_send_action(app, "{\"type\":\"INCREMENT\"}", "{\"count\":1}"));
+  remotedev_message *m = next_of_type(mon, "ACTION");
+  CHECK(m != NULL);
+  remotedev_message_free(m);
+  remotedev_app_free(app);
+
+  app = start_tls_app(url, NULL, false); /* platform roots only */
+  CHECK_STATUS(remotedev_app_connect(app, 1500, NULL), REMOTEDEV_STATUS_CONNECT_FAILED);
+  CHECK(strstr(remotedev_last_error(), "UnknownIssuer") != NULL);
+  char *text = NULL;
+  CHECK_OK(remotedev_app_last_error(app, &text));
+  CHECK(text && strstr(text, "UnknownIssuer"));
+  remotedev_string_free(text);
+  remotedev_app_free(app);
+  remotedev_monitor_free(mon);
+  remotedev_relay_free(relay);
+
+  relay = start_tls_relay(pki, "self-signed.pem", "self-signed-key.pem", &url);
+  app = start_tls_app(url, NULL, true);
+  CHECK_OK(remotedev_app_connect(app, WAIT_MS, NULL));
+  remotedev_app_free(app);
+  remotedev_relay_free(relay);
+
+  /* a key that does not match: INVALID_ARGUMENT naming the files */
+  remotedev_relay_options *ro = NULL;
+  CHECK_OK(remotedev_relay_options_new(&ro));
+  char path[1024];
+  snprintf(path, sizeof path, "%s/chain.pem", pki);
+  CHECK_OK(remotedev_relay_options_set_tls_cert_file(ro, path));
+  snprintf(path, sizeof path, "%s/self-signed-key.pem", pki);
+  CHECK_OK(remotedev_relay_options_set_tls_key_file(ro, path));
+  CHECK_OK(remotedev_relay_options_set_port(ro, 0));
+  CHECK_OK(remotedev_relay_options_set_db(ro, ":memory:"));
+  relay = NULL;
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "does not match") != NULL);
+  remotedev_relay_options_free(ro);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   test_version_and_status_text();
@@ -731,5 +843,6 @@ int main(void) {
   test_bad_input();
   test_app_with_real_monitor();
   test_socket();
+  test_tls();
   return h_summary();
 }

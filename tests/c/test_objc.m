@@ -271,12 +271,52 @@ static void test_app_with_real_monitor(void) {
   [relay release];
 }
 
+/* TLS: the relay's tls_* keys and the clients' ca_file / dangerous_accept_any_certificate
+ * keys (a test PKI from tests/tls/make_test_pki.sh in REMOTEDEV_TEST_PKI). */
+static void test_tls(void) {
+  const char *dir = getenv("REMOTEDEV_TEST_PKI");
+  if (!dir) {
+    printf("test_tls skipped: REMOTEDEV_TEST_PKI is not set\n");
+    return;
+  }
+  NSString *pki = [NSString stringWithUTF8String:dir];
+  NSString *ca = [pki stringByAppendingPathComponent:@"ca.pem"];
+  NSError *error = nil;
+  NSDictionary *ro = [NSDictionary dictionaryWithObjectsAndKeys:
+      [NSNumber numberWithInt:0], @"port", @":memory:", @"db",
+      [pki stringByAppendingPathComponent:@"chain.pem"], @"tls_cert_file",
+      [pki stringByAppendingPathComponent:@"key-encrypted.pem"], @"tls_key_file",
+      @"test-passphrase", @"tls_passphrase", nil];
+  RDRelay *relay = [[RDRelay alloc] initWithOptions:ro error:&error];
+  CHECK(relay != nil);
+  CHECK([[relay url] hasPrefix:@"wss://127.0.0.1:"]);
+  NSDictionary *co = [NSDictionary dictionaryWithObjectsAndKeys:[relay url], @"url", ca, @"ca_file", nil];
+  RDClient *app = [[RDClient alloc] initWithOptions:co error:&error];
+  CHECK([app connectWithTimeout:20 error:&error]);
+  [app release];
+  NSDictionary *untrusted = [NSDictionary dictionaryWithObject:[relay url] forKey:@"url"];
+  RDClient *refused = [[RDClient alloc] initWithOptions:untrusted error:&error];
+  error = nil;
+  CHECK(![refused connectWithTimeout:1.5 error:&error]);
+  CHECK([error code] == RDErrorConnectFailed);
+  CHECK([describe(error) rangeOfString:@"UnknownIssuer"].location != NSNotFound);
+  [refused release];
+  NSDictionary *insecure = [NSDictionary dictionaryWithObjectsAndKeys:[relay url], @"url",
+      [NSNumber numberWithBool:YES], @"dangerous_accept_any_certificate", nil];
+  RDMonitor *monitor = [[RDMonitor alloc] initWithOptions:insecure error:&error];
+  CHECK([monitor connectWithTimeout:20 error:&error]);
+  [monitor release];
+  CHECK([relay stop:&error]);
+  [relay release];
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   NSAutoreleasePool *pool = [NSAutoreleasePool new];
   test_errors();
   test_options_and_closed();
   test_app_with_real_monitor();
+  test_tls();
   [pool drain];
   return h_summary();
 }

@@ -1,17 +1,91 @@
-//! A raw SocketCluster peer over tokio-tungstenite: connect, answer pings, invoke,
-//! and open a connection as an app, a monitor or an idle socket.
+//! A raw SocketCluster peer over tokio-tungstenite: connect (`ws://`, or `wss://`
+//! trusting the CA given to [`set_tls_ca`]), answer pings, invoke, and open a
+//! connection as an app, a monitor or an idle socket.
 
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-pub type Ws = WebSocketStream<TcpStream>;
+pub type Ws = WebSocketStream<Stream>;
+
+/// The transport: plain TCP or TLS over TCP (an enum, so `ws://` pays no indirection).
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+static TLS: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+
+/// Trust the CA certificates in the PEM file `path` for `wss://` URLs.
+pub fn set_tls_ca(path: &str) -> Result<(), String> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in
+        rustls_pki_types::CertificateDer::pem_file_iter(path).map_err(|e| format!("{path}: {e}"))?
+    {
+        roots
+            .add(cert.map_err(|e| format!("{path}: {e}"))?)
+            .map_err(|e| format!("{path}: {e}"))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let _ = TLS.set(Arc::new(config));
+    Ok(())
+}
 
 /// Opens a WebSocket with Nagle off and buffers sized for the benchmark.
 pub async fn connect(url: &str) -> Result<Ws, String> {
@@ -25,18 +99,34 @@ pub async fn connect(url: &str) -> Result<Ws, String> {
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let port = req.uri().port_u16().unwrap_or(80);
+    let secure = req.uri().scheme_str() == Some("wss");
+    let port = req
+        .uri()
+        .port_u16()
+        .unwrap_or(if secure { 443 } else { 80 });
     let tcp = TcpStream::connect((host.as_str(), port))
         .await
         .map_err(|e| format!("connect {host}:{port}: {e}"))?;
     // Latency is measured per message; Nagle would hold small frames back.
     let _ = tcp.set_nodelay(true);
+    let stream = if secure {
+        let config = TLS.get().ok_or("wss:// needs --ca FILE")?.clone();
+        let name =
+            rustls_pki_types::ServerName::try_from(host.clone()).map_err(|e| e.to_string())?;
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("TLS {host}:{port}: {e}"))?;
+        Stream::Tls(Box::new(tls))
+    } else {
+        Stream::Plain(tcp)
+    };
     // Below tungstenite's 128 KiB default read buffer, so idle mode's 10 000
     // connections stay cheap in this process; a batch of sends leaves in few writes.
     let cfg = WebSocketConfig::default()
         .read_buffer_size(16 * 1024)
         .write_buffer_size(64 * 1024);
-    let (ws, _) = tokio_tungstenite::client_async_with_config(req, tcp, Some(cfg))
+    let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(cfg))
         .await
         .map_err(|e| format!("websocket upgrade {url}: {e}"))?;
     Ok(ws)

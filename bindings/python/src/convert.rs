@@ -114,8 +114,9 @@ fn escape_surrogates(s: &Bound<'_, PyString>) -> PyResult<String> {
 }
 
 /// What every client is given to connect, as one tuple from Python:
-/// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff)`; `None`
-/// keeps the core's default (`host` 127.0.0.1 and `port` 8000 when there is no `url`).
+/// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, ca_files,
+/// ca_pem, dangerous_accept_any_certificate)`; `None` keeps the core's default (`host`
+/// 127.0.0.1 and `port` 8000 when there is no `url`; TLS: the platform's roots).
 #[derive(FromPyObject)]
 pub(crate) struct Connection<'py>(
     Option<Bound<'py, PyString>>,
@@ -125,6 +126,9 @@ pub(crate) struct Connection<'py>(
     Option<f64>,
     Option<bool>,
     Option<BackoffFields>,
+    Option<Vec<std::path::PathBuf>>,
+    Option<String>,
+    Option<bool>,
 );
 
 /// `remotedev.Backoff`: `(initial_delay, randomness, multiplier, max_delay, schedule)`
@@ -187,9 +191,24 @@ impl Connection<'_> {
 
     /// `o` with the socket settings that were given.
     pub(crate) fn socket_options(&self, mut o: SocketOptions) -> PyResult<SocketOptions> {
-        let Connection(.., ack_timeout, connect_timeout, auto_reconnect, ref backoff) = *self;
+        let Connection(.., ack_timeout, connect_timeout, auto_reconnect, ref backoff, _, _, _) =
+            *self;
         if let Some(b) = backoff {
             o.backoff = b.backoff()?;
+        }
+        let Connection(.., ref ca_files, ref ca_pem, dangerous) = *self;
+        for file in ca_files.iter().flatten() {
+            o.tls
+                .ca_certs
+                .push(remotedev::tls::PemSource::File(file.clone()));
+        }
+        if let Some(pem) = ca_pem {
+            o.tls
+                .ca_certs
+                .push(remotedev::tls::PemSource::Text(pem.clone()));
+        }
+        if let Some(d) = dangerous {
+            o.tls.dangerous_accept_any_certificate = d;
         }
         if let Some(t) = opt_secs("ack_timeout", ack_timeout)? {
             o.ack_timeout = t;

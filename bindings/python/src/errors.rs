@@ -61,6 +61,7 @@ pub(crate) fn relay_err(e: RelayError) -> PyErr {
         RelayError::InvalidOption(_) => "InvalidOptionError",
         RelayError::AddrInUse { .. } => "AddressInUseError",
         RelayError::Bind { .. } => "ConnectionError",
+        RelayError::Tls(_) => "InvalidOptionError",
         _ => "Error",
     };
     py_error(class, e.to_string())

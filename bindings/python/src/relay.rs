@@ -10,6 +10,7 @@ use pyo3::types::PyString;
 
 use remotedev::protocol::ProtocolVersion;
 use remotedev::store::StoreLocation;
+use remotedev::tls::PemSource;
 use remotedev::{BlockingRelay, RelayOptions};
 
 use crate::convert::{lock, plain_text, port, secs, size};
@@ -36,6 +37,16 @@ fn store(db: Option<&Bound<'_, PyString>>, db_options: Option<PathBuf>) -> PyRes
     }
 }
 
+/// A PEM file or PEM text (not both).
+fn pem(field: &str, file: Option<PathBuf>, text: Option<String>) -> PyResult<Option<PemSource>> {
+    match (file, text) {
+        (Some(_), Some(_)) => Err(invalid(format!("give either {field} or {field}_pem, not both"))),
+        (Some(f), None) => Ok(Some(PemSource::File(f))),
+        (None, Some(t)) => Ok(Some(PemSource::Text(t))),
+        (None, None) => Ok(None),
+    }
+}
+
 /// A relay; listening once created.
 #[pyclass(module = "remotedev._remotedev", frozen)]
 pub(crate) struct NativeRelay {
@@ -47,7 +58,7 @@ pub(crate) struct NativeRelay {
 #[pymethods]
 impl NativeRelay {
     #[new]
-    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None, serve_ui=None))]
+    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None, tls_cert=None, tls_key=None, tls_cert_pem=None, tls_key_pem=None, tls_passphrase=None, serve_ui=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -66,6 +77,11 @@ impl NativeRelay {
         db: Option<Bound<'_, PyString>>,
         db_options: Option<PathBuf>,
         max_request_body: Option<i64>,
+        tls_cert: Option<PathBuf>,
+        tls_key: Option<PathBuf>,
+        tls_cert_pem: Option<String>,
+        tls_key_pem: Option<String>,
+        tls_passphrase: Option<String>,
         serve_ui: Option<bool>,
     ) -> PyResult<Self> {
         let mut o = RelayOptions::default();
@@ -109,6 +125,9 @@ impl NativeRelay {
             }
         );
         o.store = store(db.as_ref(), db_options)?;
+        o.tls_cert = pem("tls_cert", tls_cert, tls_cert_pem)?;
+        o.tls_key = pem("tls_key", tls_key, tls_key_pem)?;
+        o.tls_passphrase = tls_passphrase;
         let relay = py.detach(|| BlockingRelay::start(o)).map_err(relay_err)?;
         Ok(NativeRelay {
             port: relay.port(),

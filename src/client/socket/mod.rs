@@ -45,8 +45,12 @@ pub struct SocketOptions {
     pub queue_limit: usize,
     /// Largest inbound message in bytes. Default 100 MiB.
     pub max_payload: usize,
-    /// Opens the transport (plain TCP by default).
+    /// Opens the byte stream to the relay (plain TCP by default). For `wss://` URLs
+    /// the socket runs TLS over it with [`tls`](Self::tls).
     pub connector: Arc<dyn Connector>,
+    /// TLS for `wss://` relays and their `https://` report API: the platform's roots
+    /// plus extra CA certificates, or the explicit opt-in to accept any certificate.
+    pub tls: crate::tls::ClientTls,
 }
 
 impl SocketOptions {
@@ -54,13 +58,33 @@ impl SocketOptions {
     ///
     /// # Errors
     /// [`InvalidOption`] naming the first bad field: a zero `ack_timeout`,
-    /// `connect_timeout`, `queue_limit` or `max_payload`, or a bad `backoff`.
+    /// `connect_timeout`, `queue_limit` or `max_payload`, a bad `backoff`, or a
+    /// `tls.ca_certs` entry that cannot be read or holds no certificate (`ca_certs`,
+    /// naming the file).
     pub fn validate(&self) -> Result<(), InvalidOption> {
         positive("ack_timeout", self.ack_timeout)?;
         positive("connect_timeout", self.connect_timeout)?;
         nonzero("queue_limit", self.queue_limit)?;
         nonzero("max_payload", self.max_payload)?;
-        self.backoff.validate()
+        self.backoff.validate()?;
+        self.tls.validate()
+    }
+
+    /// The connector for `url`: [`connector`](Self::connector), with TLS from
+    /// [`tls`](Self::tls) on top for `wss://`.
+    pub(crate) fn connector_for(
+        &self,
+        url: &str,
+        endpoint: &Endpoint,
+    ) -> Result<Arc<dyn Connector>, ClientError> {
+        let connector = self.tls.connector_for(endpoint, self.connector.clone())?;
+        connector
+            .supports(endpoint)
+            .map_err(|reason| ClientError::InvalidUrl {
+                url: url.to_owned(),
+                reason,
+            })?;
+        Ok(connector)
     }
 }
 
@@ -74,6 +98,7 @@ impl Default for SocketOptions {
             queue_limit: 1000,
             max_payload: 100 * 1024 * 1024,
             connector: Arc::new(TcpConnector),
+            tls: crate::tls::ClientTls::default(),
         }
     }
 }
@@ -86,6 +111,7 @@ impl std::fmt::Debug for SocketOptions {
             .field("auto_reconnect", &self.auto_reconnect)
             .field("backoff", &self.backoff)
             .field("queue_limit", &self.queue_limit)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -290,16 +316,10 @@ impl Socket {
     /// # Errors
     /// [`ClientError::InvalidUrl`] for a URL that is not `ws://` / `wss://` or that the
     /// connector cannot reach, [`ClientError::InvalidOption`] for bad options.
-    pub fn create(url: &str, options: SocketOptions) -> Result<Socket, ClientError> {
+    pub fn create(url: &str, mut options: SocketOptions) -> Result<Socket, ClientError> {
         options.validate()?;
         let endpoint = Endpoint::parse(url)?;
-        options
-            .connector
-            .supports(&endpoint)
-            .map_err(|reason| ClientError::InvalidUrl {
-                url: url.to_owned(),
-                reason,
-            })?;
+        options.connector = options.connector_for(url, &endpoint)?;
         let (cmds, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             state: watch::channel(ConnectionState::Connecting).0,

@@ -138,19 +138,24 @@ fn accepts(request: &HeaderMap, name: header::HeaderName, wanted: &str) -> bool 
     exact.or(wildcard).unwrap_or(false)
 }
 
-/// The monitor's address for a relay bound to `addr`: `http://HOST:PORT/`, with the
-/// loopback address when the relay listens on all interfaces.
-pub fn page_url(addr: SocketAddr) -> String {
+/// The monitor's address for a relay bound to `addr`: `http://HOST:PORT/`
+/// (`https://` when `secure`), with the loopback address when the relay listens on
+/// all interfaces.
+pub fn page_url(addr: SocketAddr, secure: bool) -> String {
     let ip = match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}/", SocketAddr::new(ip, addr.port()))
+    let scheme = if secure { "https" } else { "http" };
+    format!("{scheme}://{}/", SocketAddr::new(ip, addr.port()))
 }
 
 /// Opens `url` in the user's browser (`$BROWSER` when set, else the system's default)
 /// without waiting for the browser to exit.
+///
+/// # Errors
+/// The opener's error text when no browser can be started (or the build has no UI).
 pub fn open_browser(url: &str) -> Result<(), String> {
     #[cfg(feature = "ui")]
     {
@@ -210,13 +215,16 @@ mod tests {
     #[test]
     fn page_urls() {
         assert_eq!(
-            page_url("0.0.0.0:8000".parse().unwrap()),
+            page_url("0.0.0.0:8000".parse().unwrap(), false),
             "http://127.0.0.1:8000/"
         );
-        assert_eq!(page_url("[::]:80".parse().unwrap()), "http://[::1]:80/");
         assert_eq!(
-            page_url("192.168.1.2:8000".parse().unwrap()),
-            "http://192.168.1.2:8000/"
+            page_url("[::]:80".parse().unwrap(), false),
+            "http://[::1]:80/"
+        );
+        assert_eq!(
+            page_url("192.168.1.2:8000".parse().unwrap(), true),
+            "https://192.168.1.2:8000/"
         );
     }
 }

@@ -87,6 +87,9 @@ function counter(state = { count: 0, log: [] }, action) {
 
 let enhancer;
 const options = { realtime: true, hostname, port, name };
+// APP_SECURE=1: wss:// with the libraries' own `secure: true` (the test CA comes from
+// NODE_EXTRA_CA_CERTS, as a user of a private CA would do).
+if (process.env.APP_SECURE === '1') options.secure = true;
 // APP_SEND_ON: action types that upload the lifted state as a report (`sendOn`), which
 // the libraries do only while not started, so such an app is not realtime.
 const sendOn = (process.env.APP_SEND_ON || '').split(',').filter(Boolean);

@@ -148,7 +148,7 @@ export function relayAvailable() {
  * Start the relay on an ephemeral port (report store in memory unless `db` says
  * otherwise). Registers a SIGTERM shutdown with `t.after` when a test context is given.
  */
-export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, db = ':memory:', extraArgs = [] } = {}) {
+export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, db = ':memory:', extraArgs = [], tls } = {}) {
   const args = ['--hostname', '127.0.0.1', '--port', '0', '--pingInterval', String(pingInterval),
     '--pingTimeout', String(pingTimeout), '--logLevel', String(logLevel)];
   if (maxPayload != null) args.push('--maxPayload', String(maxPayload));
@@ -177,7 +177,7 @@ export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, ma
       const s = d.toString();
       output.push(s);
       buf += s;
-      const m = buf.match(/ws:\/\/\S+\/socketcluster\//);
+      const m = buf.match(/wss?:\/\/\S+\/socketcluster\//);
       if (m) resolve(m[0]);
     });
     proc.stderr.on('data', (d) => output.push(d.toString()));
@@ -200,6 +200,11 @@ export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, ma
   const u = new URL(relay.url);
   relay.hostname = u.hostname;
   relay.port = Number(u.port);
+  // TLS (--protocol https): `tls` = { caFile } makes every client of this relay use
+  // secure: true and trust that CA (socketcluster-client: wsOptions.ca; app children:
+  // NODE_EXTRA_CA_CERTS; the Python driver: sslopt).
+  relay.secure = u.protocol === 'wss:';
+  if (tls) relay.caFile = tls.caFile;
   return relay;
 }
 
@@ -240,12 +245,21 @@ class BaseClient {
   }
 }
 
+/** socketcluster-client options for a TLS relay: secure, trusting the test CA (v20 hands
+ * `wsOptions` to `ws`; v14 hands its whole options object to `ws`, so `ca` goes on top). */
+function secureOptions(relay, gen) {
+  if (!relay.secure) return {};
+  const ca = relay.caFile ? fs.readFileSync(relay.caFile) : undefined;
+  if (gen === 14) return ca ? { secure: true, ca } : { secure: true };
+  return { secure: true, wsOptions: ca ? { ca } : {} };
+}
+
 export class Scc14Client extends BaseClient {
   constructor(relay, opts = {}) {
     super('scc14', opts.label);
     this.socket = scc14.create({
       hostname: relay.hostname, port: relay.port, multiplex: false,
-      autoReconnectOptions: { initialDelay: 100, randomness: 100 }, ...opts.clientOptions,
+      autoReconnectOptions: { initialDelay: 100, randomness: 100 }, ...secureOptions(relay, 14), ...opts.clientOptions,
     });
     const s = this.socket;
     s.on('connect', (status) => {
@@ -323,7 +337,7 @@ export class Scc20Client extends BaseClient {
     super(pv === 1 ? 'scc20v1' : 'scc20', opts.label);
     const clientOptions = {
       hostname: relay.hostname, port: relay.port,
-      autoReconnectOptions: { initialDelay: 100, randomness: 100 }, ...opts.clientOptions,
+      autoReconnectOptions: { initialDelay: 100, randomness: 100 }, ...secureOptions(relay, 20), ...opts.clientOptions,
     };
     if (pv != null) clientOptions.protocolVersion = pv;
     this.socket = scc20.create(clientOptions);
@@ -523,7 +537,7 @@ export class PyClient {
     this.stderr = [];
     this.proc = spawn(PYTHON, [path.join(INTEROP_DIR, 'python', 'sc_driver.py'), relay.url], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: { ...process.env, PYTHONUNBUFFERED: '1', ...(relay.caFile ? { SC_CA_FILE: relay.caFile } : {}) },
     });
     this.proc.on('error', (e) => this.events.push({ ev: 'spawn-error', message: e.message }));
     this.proc.on('exit', (code, signal) => this.events.push({ ev: 'exit', code, signal }));
@@ -591,6 +605,8 @@ export function startApp(t, relay, lib, { name, holdSubscribeMs = 0, sendOn } = 
       APP_LIB: lib, APP_PORT: String(relay.port), APP_HOST: relay.hostname, APP_NAME: name,
       APP_HOLD_SUBSCRIBE_MS: String(holdSubscribeMs),
       APP_SEND_ON: sendOn ? [].concat(sendOn).join(',') : '',
+      APP_SECURE: relay.secure ? '1' : '',
+      ...(relay.caFile ? { NODE_EXTRA_CA_CERTS: relay.caFile } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -1,6 +1,6 @@
 """Drive the PyPI `socketclusterclient` 1.3.6 client from the interop tests.
 
-Usage: sc_driver.py WS_URL
+Usage: sc_driver.py WS_URL   (env SC_CA_FILE: a CA to trust for wss://, via sslopt)
 stdin:  one JSON command per line:
           {"cmd":"emitack","event":E,"data":D,"seq":N}
           {"cmd":"emit","event":E,"data":D,"seq":N}
@@ -19,6 +19,7 @@ Reconnection is left disabled (library default), so a dropped connection is fina
 shows up as "disconnected".
 """
 import json
+import os
 import sys
 import threading
 
@@ -130,7 +131,10 @@ def main():
 
     t = threading.Thread(target=reader, daemon=True)
     t.start()
-    sock.connect()  # blocks until the WebSocket is closed
+    # wss:// with a private CA: the library's sslopt (websocket-client's ssl options)
+    ca_file = os.environ.get("SC_CA_FILE")
+    sslopt = {"ca_certs": ca_file} if ca_file else None
+    sock.connect(sslopt=sslopt)  # blocks until the WebSocket is closed
     out({"ev": "exit-loop"})
 
 

@@ -5,6 +5,7 @@ pump), and closing as a context manager. `N` is the native item, `T` the typed o
 from __future__ import annotations
 
 import atexit
+import os
 from types import TracebackType
 import typing
 import weakref
@@ -165,3 +166,19 @@ class AsyncPulling(Base[N, T]):
         tb: Optional[TracebackType],
     ) -> None:
         await self.close()
+
+
+PathLike = typing.Union[str, "os.PathLike[str]"]
+
+
+CaFiles = typing.Union[PathLike, typing.Sequence[PathLike], None]
+""": one PEM path or several."""
+
+
+def _ca_files(ca_file: CaFiles) -> Optional[typing.List[str]]:
+    """`ca_file` (one PEM path or several) as the list of paths the core takes."""
+    if ca_file is None:
+        return None
+    if isinstance(ca_file, (str, os.PathLike)):
+        return [os.fspath(ca_file)]
+    return [os.fspath(f) for f in ca_file]

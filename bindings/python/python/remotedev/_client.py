@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 
 from . import _remotedev
 from ._backoff import Backoff
-from ._base import AsyncPulling, Base, Pulling, native_property
+from ._base import CaFiles, _ca_files, AsyncPulling, Base, Pulling, native_property
 from ._json import dumps
 from ._messages import Command, command_from_fields
 
@@ -19,7 +19,10 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
     """Options left None keep the core's defaults (`max_age` 50, `queue_limit` 1000,
     `ack_timeout` 10 s, `connect_timeout` 20 s, `auto_reconnect` on, a random
     `instance_id`, 127.0.0.1:8000); the core checks them all and refuses bad ones with
-    `InvalidOptionError`."""
+    `InvalidOptionError`. `wss://` relays (and their `https://` report API) are checked
+    against the platform's root certificates plus `ca_file` (one PEM path or several)
+    and `ca_pem` (PEM text); `dangerous_accept_any_certificate=True` accepts any
+    certificate (self-signed development relays only)."""
 
     _native: _remotedev.NativeApp
 
@@ -37,9 +40,13 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
         backoff: Optional[Backoff] = None,
+        ca_file: CaFiles = None,
+        ca_pem: Optional[str] = None,
+        dangerous_accept_any_certificate: Optional[bool] = None,
         on_command: Optional[CommandCallback] = None,
     ) -> None:
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff)
+        tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
         self._native = _remotedev.NativeApp(connection, name, instance_id, max_age, queue_limit)
         if on_command is not None:
             self.on_command(on_command)

@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional, Union
 
 from . import _remotedev
 from ._backoff import Backoff
-from ._base import AsyncPulling, Base, Pulling
+from ._base import CaFiles, _ca_files, AsyncPulling, Base, Pulling
 from ._json import dumps
 from ._messages import MonitorEvent, event_from_native
 
@@ -34,9 +34,13 @@ class _MonitorBase(Base[_Native, MonitorEvent]):
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
         backoff: Optional[Backoff] = None,
+        ca_file: CaFiles = None,
+        ca_pem: Optional[str] = None,
+        dangerous_accept_any_certificate: Optional[bool] = None,
         on_message: Optional[MessageCallback] = None,
     ) -> None:
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff)
+        tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
         self._native = _remotedev.NativeMonitor(connection, answer_start)
         if on_message is not None:
             self.on_message(on_message)

@@ -30,6 +30,12 @@ class Relay(Closing):
     file `db_options` (as `--dbOptions`), by default to `reports.sqlite3` in the user's
     data folder. The core checks every option (`InvalidOptionError`, with the same
     text as in Rust); a busy port raises `AddressInUseError`.
+
+    TLS (`wss://` and `https://` on the same port, `url` then starts with `wss://`):
+    `tls_cert` (PEM chain: the certificate, then any intermediates) and `tls_key` (PEM
+    key) as files, or `tls_cert_pem` / `tls_key_pem` as text; `tls_passphrase` decrypts
+    an encrypted PKCS#8 key. A file that cannot be used raises `InvalidOptionError`
+    naming it.
     """
 
     def __init__(
@@ -51,6 +57,11 @@ class Relay(Closing):
         db_options: Optional[PathLike] = None,
         max_request_body: Optional[int] = None,
         serve_ui: Optional[bool] = None,
+        tls_cert: Optional[PathLike] = None,
+        tls_key: Optional[PathLike] = None,
+        tls_cert_pem: Optional[str] = None,
+        tls_key_pem: Optional[str] = None,
+        tls_passphrase: Optional[str] = None,
     ) -> None:
         self._native = _remotedev.NativeRelay(
             host,
@@ -69,10 +80,15 @@ class Relay(Closing):
             db_options=None if db_options is None else os.fspath(db_options),
             max_request_body=max_request_body,
             serve_ui=serve_ui,
+            tls_cert=None if tls_cert is None else os.fspath(tls_cert),
+            tls_key=None if tls_key is None else os.fspath(tls_key),
+            tls_cert_pem=tls_cert_pem,
+            tls_key_pem=tls_key_pem,
+            tls_passphrase=tls_passphrase,
         )
 
     port: native_property[int] = native_property("The port it listens on.")
-    url: native_property[str] = native_property("`ws://HOST:PORT/socketcluster/`.")
+    url: native_property[str] = native_property("`ws://HOST:PORT/socketcluster/` (`wss://` with TLS).")
     closed: native_property[bool] = native_property("Whether it was closed.")
 
     def close(self) -> None:

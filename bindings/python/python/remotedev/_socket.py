@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, Optional
 
 from . import _remotedev
 from ._backoff import Backoff
-from ._base import Closing, Connection, close_at_exit, until_closed
+from ._base import CaFiles, _ca_files, Closing, Connection, close_at_exit, until_closed
 from ._json import dumps_value, loads
 
 __all__ = ["Socket", "Subscription", "Events"]
@@ -70,8 +70,12 @@ class Socket(Connection, Closing):
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
         backoff: Optional[Backoff] = None,
+        ca_file: CaFiles = None,
+        ca_pem: Optional[str] = None,
+        dangerous_accept_any_certificate: Optional[bool] = None,
     ) -> None:
-        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, backoff)
+        tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
+        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
         self._native = _remotedev.NativeSocket(connection)
         self.url = url
         self._lock = threading.Lock()

@@ -74,6 +74,9 @@ pub struct Args {
     /// runs) and print Markdown tables instead of generating load.
     #[arg(long)]
     pub report: Option<String>,
+    /// CA certificate (PEM) to trust for a wss:// --url (TLS rows of the benchmark).
+    #[arg(long)]
+    pub ca: Option<String>,
     /// Report mode: target name of our relay (goal checks are made for it).
     #[arg(long, default_value = "libremotedev")]
     pub report_ours: String,

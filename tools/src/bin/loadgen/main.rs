@@ -50,6 +50,12 @@ use crate::args::Args;
 
 fn main() {
     let args = Args::parse();
+    if let Some(ca) = &args.ca {
+        if let Err(e) = remotedev_tools::ws::set_tls_ca(ca) {
+            eprintln!("--ca: {e}");
+            std::process::exit(2);
+        }
+    }
     if let Some(path) = &args.report {
         match report::report(&args, path) {
             Ok(md) => print!("{md}"),
