@@ -7,6 +7,8 @@
 //! machine, `router` applies the remotedev semantics, and `hub` holds the sockets and
 //! channel subscriptions that publishes fan out to through each socket's `outbox`.
 
+mod access;
+mod auth;
 mod blocking;
 mod burst_read;
 mod error;
@@ -21,6 +23,7 @@ mod server;
 mod session;
 mod socket_id;
 
+pub use auth::{is_auth_error_name, parse_expiry, AuthKey, AUTH_ERROR};
 pub use blocking::BlockingRelay;
 pub use error::RelayError;
 pub use options::{RelayOptions, DEFAULT_HOST, DEFAULT_PORT};

@@ -69,10 +69,13 @@ impl Relay {
         let store = ReportStore::open(options.store.clone())
             .await
             .map_err(|e| RelayError::Store(e.to_string()))?;
+        let options_access = options.clone();
         let hub = Arc::new(Hub::new(options, store));
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
+        let access = Arc::new(super::access::Access::new(&options_access, local_addr));
         let shared = Shared {
+            access,
             port: local_addr.port(),
             graphql: super::graphql::schema(hub.store.clone()),
             hub: hub.clone(),
@@ -135,10 +138,10 @@ pub(crate) fn url_for(addr: SocketAddr) -> String {
 async fn accept_loop(listener: TcpListener, shared: Shared) {
     let app = routes(shared.clone());
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = shared.shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(e) => {
                     // Out of file descriptors and similar: back off instead of spinning.
                     tracing::warn!("accept failed: {e}");
@@ -148,7 +151,15 @@ async fn accept_loop(listener: TcpListener, shared: Shared) {
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        // The peer's address travels with each request (access: the UI token is only
+        // for this machine).
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(super::access::PeerAddr(peer));
+                req
+            },
+        ));
         let shutdown = shared.shutdown.clone();
         shared.tasks.spawn(async move {
             let conn = http1::Builder::new()
