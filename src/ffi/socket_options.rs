@@ -9,9 +9,9 @@
 //! Zero timeouts and the backoff's combinations are refused when the client starts,
 //! by the core's `SocketOptions::validate`, in the same words as the Rust API.
 
-use std::ffi::c_double;
+use std::ffi::{c_char, c_double};
 
-use super::{free_raw, guard_or, new_builder, remotedev_status, set_option};
+use super::{free_raw, guard_or, new_builder, remotedev_status, set_option, string_value};
 use crate::client::SocketOptions;
 use crate::options::{millis, size, InvalidOption};
 
@@ -149,4 +149,22 @@ pub extern "C" fn remotedev_socket_options_set_backoff_max_delay_ms(
     set_option(options, millis("backoff.max_delay", value), |b, v| {
         b.inner.backoff.max_delay = v
     })
+}
+
+/// The token sent in the handshake (`authToken`, copied) for a relay started with an
+/// auth key; NULL removes it. Default none. A relay that refuses it (or requires one)
+/// makes `*_connect` return `REMOTEDEV_STATUS_AUTH`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`; an empty token is refused at start
+/// (`INVALID_ARGUMENT`).
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_auth_token(
+    options: *mut remotedev_socket_options,
+    token: *const c_char,
+) -> remotedev_status {
+    let value = if token.is_null() {
+        Ok(None)
+    } else {
+        string_value(token, "token").map(Some)
+    };
+    set_option(options, value, |b, v| b.inner.auth_token = v)
 }

@@ -11,15 +11,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use crate::options::InvalidOption;
 use crate::protocol::error::{names, ErrorObject};
 
-/// The name of the error object a relay with a key answers unauthenticated sockets
-/// with (SC§9 `AuthError`); our clients turn it into `ClientError::Auth`.
-pub const AUTH_ERROR: &str = "AuthError";
-
-/// Error names (SC§9) that mean "authenticate first / your token is not valid".
-pub fn is_auth_error_name(name: &str) -> bool {
-    name == AUTH_ERROR || name.starts_with("AuthToken")
-}
-
 /// Seconds of clock difference tolerated on `exp` / `nbf`.
 const LEEWAY_SECS: u64 = 5;
 
@@ -135,7 +126,7 @@ impl AuthKey {
 /// The refusal of a relay event or `#subscribe` from a socket without a valid token.
 pub(crate) fn required(what: &str) -> ErrorObject {
     ErrorObject::new(
-        AUTH_ERROR,
+        names::AUTH,
         format!(
             "{what} refused: this relay requires an auth token (send a JWT signed with \
              its key as the handshake authToken or ?token=; `remotedev token` prints one)"

@@ -23,7 +23,7 @@ mod server;
 mod session;
 mod socket_id;
 
-pub use auth::{is_auth_error_name, parse_expiry, AuthKey, AUTH_ERROR};
+pub use auth::{parse_expiry, AuthKey};
 pub use blocking::BlockingRelay;
 pub use error::RelayError;
 pub use options::{RelayOptions, DEFAULT_HOST, DEFAULT_PORT};

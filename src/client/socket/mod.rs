@@ -47,6 +47,10 @@ pub struct SocketOptions {
     pub max_payload: usize,
     /// Opens the transport (plain TCP by default).
     pub connector: Arc<dyn Connector>,
+    /// The token sent in the `#handshake` (`authToken`), for a relay started with an
+    /// auth key (`remotedev token` prints one). Default `None`. The server may replace
+    /// it (`#setAuthToken`) or remove it (`#removeAuthToken`, e.g. when it is invalid).
+    pub auth_token: Option<String>,
 }
 
 impl SocketOptions {
@@ -54,12 +58,23 @@ impl SocketOptions {
     ///
     /// # Errors
     /// [`InvalidOption`] naming the first bad field: a zero `ack_timeout`,
-    /// `connect_timeout`, `queue_limit` or `max_payload`, or a bad `backoff`.
+    /// `connect_timeout`, `queue_limit` or `max_payload`, an empty `auth_token`, or a
+    /// bad `backoff`.
     pub fn validate(&self) -> Result<(), InvalidOption> {
         positive("ack_timeout", self.ack_timeout)?;
         positive("connect_timeout", self.connect_timeout)?;
         nonzero("queue_limit", self.queue_limit)?;
         nonzero("max_payload", self.max_payload)?;
+        if self
+            .auth_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            return Err(InvalidOption::new(
+                "auth_token",
+                "must not be empty (leave it unset for no token)",
+            ));
+        }
         self.backoff.validate()
     }
 }
@@ -74,6 +89,7 @@ impl Default for SocketOptions {
             queue_limit: 1000,
             max_payload: 100 * 1024 * 1024,
             connector: Arc::new(TcpConnector),
+            auth_token: None,
         }
     }
 }
@@ -86,6 +102,7 @@ impl std::fmt::Debug for SocketOptions {
             .field("auto_reconnect", &self.auto_reconnect)
             .field("backoff", &self.backoff)
             .field("queue_limit", &self.queue_limit)
+            .field("auth_token", &self.auth_token.as_ref().map(|_| ".."))
             .finish_non_exhaustive()
     }
 }
@@ -309,7 +326,7 @@ impl Socket {
             calls: Mutex::new(HashMap::new()),
             cid: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
-            auth_token: Mutex::new(None),
+            auth_token: Mutex::new(options.auth_token.clone()),
             last_error: Mutex::new(None),
         });
         let options = Arc::new(options);
@@ -503,8 +520,14 @@ impl Socket {
                 if self.is_subscribed(channel) {
                     return Ok(());
                 }
+                if let Some(e @ ClientError::Auth { .. }) = self.last_error() {
+                    return Err(e);
+                }
                 match events.recv().await {
                     Ok(SocketEvent::SubscribeFailed { channel: c, error }) if c == channel => {
+                        if let Some(e @ ClientError::Auth { .. }) = self.last_error() {
+                            return Err(e);
+                        }
                         return Err(ClientError::Remote(ErrorObject {
                             message: error,
                             name: None,
