@@ -159,6 +159,16 @@ static RDMessage *RDMessageCopy(const remotedev_message *lent) {
     for (size_t i = 0; i < n; i++) {                                                         \
       if (strcmp(t[i].key, [key UTF8String]) != 0) continue;                                 \
       remotedev_status st;                                                                   \
+      if (t[i].text && [value isKindOfClass:[NSArray class]]) {                              \
+        for (id item in (NSArray *)value) {                                                  \
+          if (![item isKindOfClass:[NSString class]])                                        \
+            return RDRefuse(REMOTEDEV_STATUS_INVALID_ARGUMENT,                               \
+                            [NSString stringWithFormat:@"option %@: wrong kind of value", key], \
+                            error) ? 1 : -1;                                                 \
+          if (!RDCheck(t[i].text(b, [item UTF8String]), error)) return -1;                   \
+        }                                                                                    \
+        return 1;                                                                            \
+      }                                                                                      \
       if (t[i].text && [value isKindOfClass:[NSString class]])                               \
         st = t[i].text(b, [value UTF8String]);                                               \
       else if (t[i].number && number)                                                        \
@@ -197,6 +207,9 @@ static const remotedev_relay_options_option kRelayOptions[] = {
     {.key = "protocol_version", .text = remotedev_relay_options_set_protocol_version},
     {.key = "db", .text = remotedev_relay_options_set_db},
     {.key = "db_options_file", .text = remotedev_relay_options_set_db_options_file},
+    {.key = "auth_key", .text = remotedev_relay_options_set_auth_key},
+    {.key = "allow_origin", .text = remotedev_relay_options_add_allow_origin},
+    {.key = "read_only", .flag = remotedev_relay_options_set_read_only},
 };
 
 static const remotedev_app_options_option kAppOptions[] = {
@@ -225,6 +238,7 @@ static const remotedev_socket_options_option kSocketOptions[] = {
     {.key = "backoff_randomness_ms", .number = remotedev_socket_options_set_backoff_randomness_ms},
     {.key = "backoff_multiplier", .real = remotedev_socket_options_set_backoff_multiplier},
     {.key = "backoff_max_delay_ms", .number = remotedev_socket_options_set_backoff_max_delay_ms},
+    {.key = "auth_token", .text = remotedev_socket_options_set_auth_token},
 };
 
 /// Applies every key of `options` with `apply` (the builder's own table), else to

@@ -114,7 +114,7 @@ fn escape_surrogates(s: &Bound<'_, PyString>) -> PyResult<String> {
 }
 
 /// What every client is given to connect, as one tuple from Python:
-/// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect)`; `None` keeps the
+/// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect, auth_token)`; `None` keeps the
 /// core's default (`host` 127.0.0.1 and `port` 8000 when there is no `url`).
 #[derive(FromPyObject)]
 pub(crate) struct Connection<'py>(
@@ -124,6 +124,7 @@ pub(crate) struct Connection<'py>(
     Option<f64>,
     Option<f64>,
     Option<bool>,
+    Option<Bound<'py, PyString>>,
 );
 
 impl Connection<'_> {
@@ -147,7 +148,10 @@ impl Connection<'_> {
 
     /// `o` with the socket settings that were given.
     pub(crate) fn socket_options(&self, mut o: SocketOptions) -> PyResult<SocketOptions> {
-        let Connection(.., ack_timeout, connect_timeout, auto_reconnect) = *self;
+        let Connection(.., ack_timeout, connect_timeout, auto_reconnect, ref auth_token) = *self;
+        if let Some(t) = opt_plain_text("auth_token", auth_token.as_ref())? {
+            o.auth_token = Some(t);
+        }
         if let Some(t) = opt_secs("ack_timeout", ack_timeout)? {
             o.ack_timeout = t;
         }

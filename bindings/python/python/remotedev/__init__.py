@@ -12,6 +12,7 @@ from __future__ import annotations
 from ._client import AsyncClient, Client
 from ._errors import (
     AddressInUseError,
+    AuthError,
     ClosedError,
     ConnectionError,
     Error,
@@ -41,7 +42,7 @@ from ._messages import (
 )
 from ._monitor import AsyncMonitor, Monitor
 from ._relay import Relay
-from ._remotedev import __version__, set_log_level
+from ._remotedev import __version__, issue_token, set_log_level
 from ._socket import Events, Socket, Subscription
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "Events",
     "RawJSON",
     "set_log_level",
+    "issue_token",
     # messages
     "Command",
     "Start",
@@ -73,6 +75,7 @@ __all__ = [
     # exceptions (see _errors for the tree)
     "Error",
     "ConnectionError",
+    "AuthError",
     "ClosedError",
     "QueueFullError",
     "AddressInUseError",

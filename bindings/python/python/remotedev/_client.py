@@ -17,8 +17,10 @@ CommandCallback = Callable[[Command], Any]
 class _ClientBase(Base[_remotedev.CommandFields, Command]):
     """Options left None keep the core's defaults (`max_age` 50, `queue_limit` 1000,
     `ack_timeout` 10 s, `connect_timeout` 20 s, `auto_reconnect` on, a random
-    `instance_id`, 127.0.0.1:8000); the core checks them all and refuses bad ones with
-    `InvalidOptionError`."""
+    `instance_id`, 127.0.0.1:8000, no `auth_token`); the core checks them all and
+    refuses bad ones with `InvalidOptionError`. `auth_token` is sent in the handshake
+    for a relay started with an auth key (`remotedev token` or `issue_token` makes
+    one); a relay that refuses it makes `connect()` raise `AuthError` at once."""
 
     _native: _remotedev.NativeApp
 
@@ -35,9 +37,10 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
         ack_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
+        auth_token: Optional[str] = None,
         on_command: Optional[CommandCallback] = None,
     ) -> None:
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, auth_token)
         self._native = _remotedev.NativeApp(connection, name, instance_id, max_age, queue_limit)
         if on_command is not None:
             self.on_command(on_command)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 from . import _remotedev
 from ._base import Closing, native_property
@@ -28,7 +28,11 @@ class Relay(Closing):
     Times are in seconds. Reports go to `db` (a file, or ":memory:") or to the knex JSON
     file `db_options` (as `--dbOptions`), by default to `reports.sqlite3` in the user's
     data folder. The core checks every option (`InvalidOptionError`, with the same
-    text as in Rust); a busy port raises `AddressInUseError`.
+    text as in Rust); a busy port raises `AddressInUseError`. Access control (README
+    "Access control"): `allow_origins` adds browser origins to the default ones (the
+    relay's own pages, loopback and extension origins; "*" turns the check off),
+    `auth_key` requires a token signed with it (`issue_token(key)`), `read_only` lets
+    monitors watch but not command apps.
     """
 
     def __init__(
@@ -49,6 +53,9 @@ class Relay(Closing):
         db: Optional[PathLike] = None,
         db_options: Optional[PathLike] = None,
         max_request_body: Optional[int] = None,
+        allow_origins: Optional[Sequence[str]] = None,
+        auth_key: Optional[str] = None,
+        read_only: Optional[bool] = None,
     ) -> None:
         self._native = _remotedev.NativeRelay(
             host,
@@ -66,6 +73,9 @@ class Relay(Closing):
             db=None if db is None else os.fspath(db),
             db_options=None if db_options is None else os.fspath(db_options),
             max_request_body=max_request_body,
+            allow_origins=None if allow_origins is None else list(allow_origins),
+            auth_key=auth_key,
+            read_only=read_only,
         )
 
     port: native_property[int] = native_property("The port it listens on.")

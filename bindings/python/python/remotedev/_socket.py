@@ -68,8 +68,9 @@ class Socket(Connection, Closing):
         ack_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         auto_reconnect: Optional[bool] = None,
+        auth_token: Optional[str] = None,
     ) -> None:
-        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect)
+        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, auth_token)
         self._native = _remotedev.NativeSocket(connection)
         self.url = url
         self._lock = threading.Lock()
