@@ -253,6 +253,7 @@ async fn serve(options: RelayOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let term = register_term();
     println!("remotedev relay listening on {}", relay.url());
     if auth && !relay.local_addr().ip().is_loopback() {
         tracing::info!("sockets and the report API need a token (`remotedev token` prints one)");
@@ -263,30 +264,46 @@ async fn serve(options: RelayOptions) -> ExitCode {
     }
     tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    wait_for_signal(term).await;
     tracing::info!("shutting down");
     relay.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
+/// SIGTERM's stream, registered before the URL line is printed so that a supervisor
+/// that reads the line and stops the relay at once is never too early.
+#[cfg(unix)]
+type Term = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Term = ();
+
+fn register_term() -> Term {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+    }
+}
+
+async fn wait_for_signal(term: Term) {
+    #[cfg(unix)]
+    {
+        match term {
+            Some(mut term) => {
                 tokio::select! {
                     _ = tokio::signal::ctrl_c() => {}
                     _ = term.recv() => {}
                 }
             }
-            Err(_) => {
+            None => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    {
+        let () = term;
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Union
 
 from . import _remotedev
 from ._base import Closing, native_property
@@ -53,7 +53,7 @@ class Relay(Closing):
         db: Optional[PathLike] = None,
         db_options: Optional[PathLike] = None,
         max_request_body: Optional[int] = None,
-        allow_origins: Optional[Sequence[str]] = None,
+        allow_origins: Optional[List[str]] = None,
         auth_key: Optional[str] = None,
         read_only: Optional[bool] = None,
     ) -> None:
