@@ -515,6 +515,7 @@ impl Socket {
         within: Duration,
     ) -> Result<(), ClientError> {
         let mut events = self.listener();
+        let mut states = self.watch_state();
         let wait = async {
             loop {
                 if self.is_subscribed(channel) {
@@ -523,7 +524,14 @@ impl Socket {
                 if let Some(e @ ClientError::Auth { .. }) = self.last_error() {
                     return Err(e);
                 }
-                match events.recv().await {
+                // A socket closed meanwhile sends no event about the channel.
+                let event = tokio::select! {
+                    event = events.recv() => event,
+                    _ = states.wait_for(|s| *s == ConnectionState::Closed) => {
+                        return Err(ClientError::Closed);
+                    }
+                };
+                match event {
                     Ok(SocketEvent::SubscribeFailed { channel: c, error }) if c == channel => {
                         if let Some(e @ ClientError::Auth { .. }) = self.last_error() {
                             return Err(e);
