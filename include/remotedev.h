@@ -221,6 +221,12 @@ typedef enum remotedev_status {
    * Nothing to report: the client has had no error (from `*_last_error`).
    */
   REMOTEDEV_STATUS_NO_ERROR = 18,
+  /**
+   * The relay refused the client's authentication: it requires a token and none
+   * was set (`remotedev_socket_options_set_auth_token`), or the token is invalid,
+   * expired or signed with another key. Not retried until the next connection.
+   */
+  REMOTEDEV_STATUS_AUTH = 19,
 } remotedev_status;
 
 /**
@@ -942,6 +948,38 @@ enum remotedev_status remotedev_relay_options_set_tls_key_pem(struct remotedev_r
 enum remotedev_status remotedev_relay_options_set_tls_passphrase(struct remotedev_relay_options *options, const char *passphrase);
 
 /**
+ * Requires a token (HS256 JWT signed with `key`, copied) from every socket before it
+ * logs in or subscribes, and `Authorization: Bearer` on the report API; NULL turns
+ * authentication off (the default). An empty key is refused at start.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_auth_key(struct remotedev_relay_options *options, const char *key);
+
+/**
+ * Also accepts browser pages from `origin` (`scheme://host[:port]`, `null` or
+ * `file://`, or `*` to turn the Origin check off); call once per origin. Default:
+ * only the relay's own pages, loopback and browser-extension origins. Entries are
+ * checked at start. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_add_allow_origin(struct remotedev_relay_options *options, const char *origin);
+
+/**
+ * Read-only mode: monitors may watch but not command apps (`DISPATCH`, `ACTION`, …
+ * refused). Default false.
+ * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+ */
+enum remotedev_status remotedev_relay_options_set_read_only(struct remotedev_relay_options *options, bool value);
+
+/**
+ * Writes to `*out` a token signed with `key` for a relay started with the same key
+ * (what `remotedev token` prints), valid for `expires_in_secs` seconds (0: until the
+ * key changes); free it with `remotedev_string_free`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_ARGUMENT` for
+ * an empty key or a negative lifetime. Never blocks.
+ */
+enum remotedev_status remotedev_auth_token_issue(const char *key, int64_t expires_in_secs, char **out);
+
+/**
  * Creates a socket for `url` (`ws://host:port/path`) with the settings of `options`
  * (copied; NULL: the defaults) and starts connecting in the background (returns at
  * once; see `remotedev_socket_connect`).
@@ -1201,6 +1239,15 @@ enum remotedev_status remotedev_socket_options_add_ca_pem(struct remotedev_socke
  * Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
  */
 enum remotedev_status remotedev_socket_options_set_dangerous_accept_any_certificate(struct remotedev_socket_options *options, bool value);
+
+/**
+ * The token sent in the handshake (`authToken`, copied) for a relay started with an
+ * auth key; NULL removes it. Default none. A relay that refuses it (or requires one)
+ * makes `*_connect` return `REMOTEDEV_STATUS_AUTH`.
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`; an empty token is refused at start
+ * (`INVALID_ARGUMENT`).
+ */
+enum remotedev_status remotedev_socket_options_set_auth_token(struct remotedev_socket_options *options, const char *token);
 
 /**
  * The channel or event name. Owner: the subscription (valid until its free); NULL

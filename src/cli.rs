@@ -12,7 +12,7 @@ use clap::Parser;
 
 use crate::logging::{set_log_level, LogLevel};
 use crate::protocol::ProtocolVersion;
-use crate::relay::{DEFAULT_HOST, DEFAULT_PORT};
+use crate::relay::{AuthKey, DEFAULT_HOST, DEFAULT_PORT};
 use crate::store::StoreLocation;
 use crate::{Relay, RelayError, RelayOptions};
 
@@ -23,7 +23,7 @@ use crate::{Relay, RelayError, RelayOptions};
 struct Args {
     /// Interface to listen on. The default accepts connections from this machine only;
     /// use --hostname 0.0.0.0 (or ::) to listen on all interfaces, e.g. for phones and
-    /// emulators. The relay has no authentication.
+    /// emulators (then also set --authKey).
     #[arg(long, default_value = DEFAULT_HOST)]
     hostname: String,
     /// TCP port; 0 picks a free one.
@@ -84,6 +84,85 @@ struct Args {
     /// Passphrase of an encrypted --key.
     #[arg(long, value_name = "TEXT")]
     passphrase: Option<String>,
+    /// Also accept browser pages from this origin (scheme://host[:port]; null or
+    /// file:// for pages opened from files; * turns the Origin check off). Repeatable.
+    /// Always accepted: the relay's own pages, http(s)://localhost|127.0.0.1|[::1] on
+    /// any port, browser extensions, and requests without an Origin (native clients).
+    #[arg(long = "allowOrigin", value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+    /// Require a token: sockets must present a JWT signed (HS256) with SECRET before
+    /// logging in or subscribing, and the report API needs `Authorization: Bearer`.
+    /// Also read from REMOTEDEV_AUTH_KEY. `remotedev token` prints a token.
+    #[arg(long = "authKey", value_name = "SECRET", global = true)]
+    auth_key: Option<String>,
+    /// As --authKey, with the secret read from FILE (trailing newline ignored).
+    #[arg(
+        long = "authKeyFile",
+        value_name = "FILE",
+        global = true,
+        conflicts_with = "auth_key"
+    )]
+    auth_key_file: Option<std::path::PathBuf>,
+    /// Monitors may watch but not command apps (DISPATCH, ACTION, IMPORT, … refused).
+    #[arg(long = "readOnly")]
+    read_only: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Subcommands; without one, `remotedev` runs the relay.
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Print a token signed with the key (--authKey, --authKeyFile or
+    /// REMOTEDEV_AUTH_KEY) for clients of a relay started with the same key.
+    Token {
+        /// How long the token is valid, e.g. 30d, 12h, 90m (default: until the key
+        /// changes).
+        #[arg(long, value_parser = crate::relay::parse_expiry)]
+        exp: Option<Duration>,
+    },
+}
+
+/// The environment variable holding the auth key when no flag gives one.
+const AUTH_KEY_ENV: &str = "REMOTEDEV_AUTH_KEY";
+
+/// The key from --authKey, --authKeyFile or REMOTEDEV_AUTH_KEY, in that order.
+fn auth_key(args: &Args) -> Result<Option<AuthKey>, String> {
+    if let Some(k) = &args.auth_key {
+        return Ok(Some(AuthKey::new(k.clone())));
+    }
+    if let Some(file) = &args.auth_key_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("--authKeyFile {}: {e}", file.display()))?;
+        return Ok(Some(AuthKey::new(text.trim_end_matches(['\n', '\r']))));
+    }
+    Ok(std::env::var(AUTH_KEY_ENV)
+        .ok()
+        .filter(|k| !k.is_empty())
+        .map(AuthKey::new))
+}
+
+/// `remotedev token`: prints a token for the configured key.
+fn print_token(args: &Args, exp: Option<Duration>) -> ExitCode {
+    let key = match auth_key(args) {
+        Ok(Some(key)) => key,
+        Ok(None) => {
+            eprintln!(
+                "remotedev token: no key: pass --authKey SECRET or --authKeyFile FILE, or set {AUTH_KEY_ENV}"
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("remotedev token: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = key.validate() {
+        eprintln!("remotedev token: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("{}", key.issue_token(exp));
+    ExitCode::SUCCESS
 }
 
 const ELECTRON: &str = "the Electron app is not supported; use --open or --open=browser to \
@@ -145,6 +224,9 @@ where
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    if let Some(Command::Token { exp }) = args.command {
+        return print_token(&args, exp);
+    }
     if let Ok(level) = LogLevel::from_number(i64::from(args.log_level)) {
         set_log_level(level);
     }
@@ -214,6 +296,9 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
         subscribe_grace: Duration::from_millis(args.subscribe_grace_ms),
         max_request_body: args.max_request_body,
         store,
+        allow_origins: args.allow_origin.clone(),
+        auth_key: auth_key(args)?,
+        read_only: args.read_only,
         ..RelayOptions::default()
     };
     options.validate().map_err(|e| e.to_string())?;
@@ -225,6 +310,7 @@ async fn serve(options: RelayOptions, open: bool) -> ExitCode {
     let signals = Signals::install();
     let store = options.store.clone();
     let serve_ui = options.serve_ui;
+    let auth = options.auth_key.is_some();
     let relay = match Relay::start(options).await {
         Ok(relay) => relay,
         Err(e @ RelayError::AddrInUse { .. }) => {
@@ -247,6 +333,13 @@ async fn serve(options: RelayOptions, open: bool) -> ExitCode {
             Some(url) => open_browser(url),
             None => eprintln!("remotedev: --open: this relay was built without the monitor UI"),
         }
+    }
+    if auth && !relay.local_addr().ip().is_loopback() {
+        tracing::info!("sockets and the report API need a token (`remotedev token` prints one)");
+    } else if !auth && !relay.local_addr().ip().is_loopback() {
+        tracing::warn!(
+            "listening beyond this machine without --authKey: anyone who can reach the port can watch and command your apps"
+        );
     }
     tracing::info!("reports are stored in {store}");
     let _ = std::io::stdout().flush();
@@ -343,6 +436,26 @@ mod tests {
         let e = relay_options(&args).unwrap_err();
         assert!(e.contains("ping_interval"), "{e}");
         assert!(Args::try_parse_from(["remotedev", "--maxRequestBody", "12xb"]).is_err());
+        let args = Args::try_parse_from([
+            "remotedev",
+            "--allowOrigin",
+            "http://192.168.1.5:3000",
+            "--allowOrigin=null",
+            "--authKey",
+            "k",
+            "--readOnly",
+        ])
+        .unwrap();
+        let o = relay_options(&args).unwrap();
+        assert_eq!(o.allow_origins.len(), 2);
+        assert!(o.read_only && o.auth_key == Some(AuthKey::new("k")));
+        let args = Args::try_parse_from(["remotedev", "--allowOrigin", "example.com"]).unwrap();
+        assert!(relay_options(&args).unwrap_err().contains("allow_origins"));
+        let args =
+            Args::try_parse_from(["remotedev", "token", "--authKey", "k", "--exp", "30d"]).unwrap();
+        assert!(
+            matches!(args.command, Some(Command::Token { exp: Some(d) }) if d.as_secs() == 30 * 86400)
+        );
     }
 
     #[test]

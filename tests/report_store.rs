@@ -250,7 +250,7 @@ async fn preflight_port_js_graphiql_and_unknown_paths() {
     let client = reqwest::Client::new();
     let pre = client
         .request(reqwest::Method::OPTIONS, format!("{}/", base(&r)))
-        .header("origin", "http://example.test")
+        .header("origin", "http://localhost:3000")
         .header("access-control-request-method", "POST")
         .header("access-control-request-headers", "content-type,x-custom")
         .send()

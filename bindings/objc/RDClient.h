@@ -21,7 +21,9 @@ NS_ASSUME_NONNULL_BEGIN
 /// socket's "reconnect", "ack_timeout_ms", "connect_timeout_ms", "max_payload",
 /// "backoff_initial_delay_ms", "backoff_randomness_ms",
 /// "backoff_multiplier", "backoff_max_delay_ms", "backoff_schedule" (0 jittered,
-/// 1 reference; see README "Reconnect") (remotedev_socket_options_set_*).
+/// 1 reference; see README "Reconnect"), "auth_token" (remotedev_socket_options_set_*).
+/// A relay that refuses the auth token (or needs one) makes
+/// -connectWithTimeout:error: fail at once with RDErrorAuth.
 /// Values are NSString or NSNumber. A refused value fails with the core's text (e.g.
 /// "invalid option max_age: must be greater than 0").
 - (nullable instancetype)initWithOptions:(nullable NSDictionary *)options

@@ -57,6 +57,8 @@ typedef NS_ENUM(NSInteger, RDErrorCode) {
   RDErrorPanic = 16,
   RDErrorConnectFailed = 17,
   RDErrorNoError = 18,
+  /// The relay refused the client's auth token (option "auth_token"), or needs one.
+  RDErrorAuth = 19,
 };
 
 /// Sets the library's process-wide stderr log level: 0 silent, 1 errors, 2 warnings,

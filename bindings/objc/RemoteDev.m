@@ -159,6 +159,16 @@ static RDMessage *RDMessageCopy(const remotedev_message *lent) {
     for (size_t i = 0; i < n; i++) {                                                         \
       if (strcmp(t[i].key, [key UTF8String]) != 0) continue;                                 \
       remotedev_status st;                                                                   \
+      if (t[i].text && [value isKindOfClass:[NSArray class]]) {                              \
+        for (id item in (NSArray *)value) {                                                  \
+          if (![item isKindOfClass:[NSString class]])                                        \
+            return RDRefuse(REMOTEDEV_STATUS_INVALID_ARGUMENT,                               \
+                            [NSString stringWithFormat:@"option %@: wrong kind of value", key], \
+                            error) ? 1 : -1;                                                 \
+          if (!RDCheck(t[i].text(b, [item UTF8String]), error)) return -1;                   \
+        }                                                                                    \
+        return 1;                                                                            \
+      }                                                                                      \
       if (t[i].text && [value isKindOfClass:[NSString class]])                               \
         st = t[i].text(b, [value UTF8String]);                                               \
       else if (t[i].number && number)                                                        \
@@ -203,6 +213,9 @@ static const remotedev_relay_options_option kRelayOptions[] = {
     {.key = "tls_key_file", .text = remotedev_relay_options_set_tls_key_file},
     {.key = "tls_key_pem", .text = remotedev_relay_options_set_tls_key_pem},
     {.key = "tls_passphrase", .text = remotedev_relay_options_set_tls_passphrase},
+    {.key = "auth_key", .text = remotedev_relay_options_set_auth_key},
+    {.key = "allow_origin", .text = remotedev_relay_options_add_allow_origin},
+    {.key = "read_only", .flag = remotedev_relay_options_set_read_only},
 };
 
 static const remotedev_app_options_option kAppOptions[] = {
@@ -235,6 +248,7 @@ static const remotedev_socket_options_option kSocketOptions[] = {
     {.key = "ca_file", .text = remotedev_socket_options_add_ca_file},
     {.key = "ca_pem", .text = remotedev_socket_options_add_ca_pem},
     {.key = "dangerous_accept_any_certificate", .flag = remotedev_socket_options_set_dangerous_accept_any_certificate},
+    {.key = "auth_token", .text = remotedev_socket_options_set_auth_token},
 };
 
 /// Applies every key of `options` with `apply` (the builder's own table), else to

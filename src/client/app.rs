@@ -266,7 +266,9 @@ impl AppClient {
     ///
     /// # Errors
     /// As [`Socket::connect`]: the latest connection failure (naming the URL and the
-    /// cause) or [`ClientError::Timeout`] when `within` passes, [`ClientError::Closed`].
+    /// cause) or [`ClientError::Timeout`] when `within` passes, [`ClientError::Closed`];
+    /// [`ClientError::Auth`] as soon as the relay refuses the login (no or bad
+    /// `auth_token`).
     pub async fn connect(&self, within: Duration) -> Result<String, ClientError> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
@@ -277,6 +279,10 @@ impl AppClient {
                 .await?;
             if lock(&self.inner.state).ready {
                 return Ok(id);
+            }
+            // A refused login is not retried until the next connection: say so now.
+            if let Some(e @ ClientError::Auth { .. }) = self.inner.socket.last_error() {
+                return Err(e);
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(ClientError::Timeout(within.as_millis() as u64));

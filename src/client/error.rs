@@ -47,6 +47,18 @@ pub enum ClientError {
         /// The relay's error, or what was malformed.
         reason: String,
     },
+    /// The relay refused this client's authentication: it requires a token and none
+    /// was given (`auth_token` option), or the token is invalid, expired or signed with
+    /// another key. Not retried: the connection stays open but the client does not log
+    /// in again until it reconnects, and `connect` fails with this error at once.
+    #[error("authentication refused by {url}: {reason}")]
+    Auth {
+        /// The relay URL.
+        url: String,
+        /// The relay's error (e.g. `AuthError: login refused: this relay requires an
+        /// auth token …` or `AuthTokenExpiredError: jwt expired`).
+        reason: String,
+    },
     /// Nothing happened within the time asked for (and no connection attempt failed
     /// meanwhile, or that error would be returned instead).
     #[error("timed out after {0} ms")]
@@ -84,6 +96,11 @@ impl ClientError {
             url: url.to_owned(),
             source: Arc::new(source),
         }
+    }
+
+    /// Whether this is [`ClientError::Auth`].
+    pub fn is_auth(&self) -> bool {
+        matches!(self, ClientError::Auth { .. })
     }
 
     /// The operating system's error kind behind a connection failure, if any (e.g.

@@ -83,7 +83,9 @@ impl MonitorClient {
     /// out); at once if it is. Returns the socket id.
     ///
     /// # Errors
-    /// As [`Socket::connect`], plus [`ClientError::Remote`] if `log` is refused.
+    /// As [`Socket::connect`], plus [`ClientError::Remote`] if `log` is refused and
+    /// [`ClientError::Auth`] when the relay refuses it for want of a valid
+    /// `auth_token`.
     pub async fn connect(&self, within: Duration) -> Result<String, ClientError> {
         let deadline = tokio::time::Instant::now() + within;
         let id = self.socket.connect(within).await?;

@@ -11,9 +11,11 @@
 
 use std::ffi::c_char;
 
-use super::{free_raw, guard_or, new_builder, set_option, string_value};
+use super::{free_raw, guard, guard_or, new_builder, set_option, string_value};
+use super::{out_arg, owned_string, str_arg, write};
 use super::{remotedev_status, Error};
 use crate::options::{millis, port, size, InvalidOption};
+use crate::relay::AuthKey;
 use crate::store::StoreLocation;
 use crate::tls::PemSource;
 use crate::RelayOptions;
@@ -312,6 +314,77 @@ pub extern "C" fn remotedev_relay_options_set_tls_passphrase(
 ) -> remotedev_status {
     let value = string_value(passphrase, "tls_passphrase");
     set_option(options, value, |b, v| b.inner.tls_passphrase = Some(v))
+}
+
+/// Requires a token (HS256 JWT signed with `key`, copied) from every socket before it
+/// logs in or subscribes, and `Authorization: Bearer` on the report API; NULL turns
+/// authentication off (the default). An empty key is refused at start.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_auth_key(
+    options: *mut remotedev_relay_options,
+    key: *const c_char,
+) -> remotedev_status {
+    let value = if key.is_null() {
+        Ok(None)
+    } else {
+        string_value(key, "key").map(|k| Some(AuthKey::new(k)))
+    };
+    set_option(options, value, |b, v| b.inner.auth_key = v)
+}
+
+/// Also accepts browser pages from `origin` (`scheme://host[:port]`, `null` or
+/// `file://`, or `*` to turn the Origin check off); call once per origin. Default:
+/// only the relay's own pages, loopback and browser-extension origins. Entries are
+/// checked at start. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_add_allow_origin(
+    options: *mut remotedev_relay_options,
+    origin: *const c_char,
+) -> remotedev_status {
+    set_option(options, string_value(origin, "origin"), |b, v| {
+        b.inner.allow_origins.push(v)
+    })
+}
+
+/// Read-only mode: monitors may watch but not command apps (`DISPATCH`, `ACTION`, …
+/// refused). Default false.
+/// Statuses: `REMOTEDEV_STATUS_NULL_ARGUMENT` (NULL builder) only.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_read_only(
+    options: *mut remotedev_relay_options,
+    value: bool,
+) -> remotedev_status {
+    set_option(options, Ok::<_, InvalidOption>(value), |b, v| {
+        b.inner.read_only = v
+    })
+}
+
+/// Writes to `*out` a token signed with `key` for a relay started with the same key
+/// (what `remotedev token` prints), valid for `expires_in_secs` seconds (0: until the
+/// key changes); free it with `remotedev_string_free`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_ARGUMENT` for
+/// an empty key or a negative lifetime. Never blocks.
+#[no_mangle]
+pub extern "C" fn remotedev_auth_token_issue(
+    key: *const c_char,
+    expires_in_secs: i64,
+    out: *mut *mut c_char,
+) -> remotedev_status {
+    guard(|| {
+        let out = out_arg(out, "out")?;
+        let key = AuthKey::new(str_arg(key, "key")?);
+        key.validate()?;
+        let secs = u64::try_from(expires_in_secs).map_err(|_| {
+            InvalidOption::new(
+                "expires_in",
+                format!("must not be negative, got {expires_in_secs} s"),
+            )
+        })?;
+        let exp = (secs > 0).then(|| std::time::Duration::from_secs(secs));
+        write(out, owned_string(key.issue_token(exp)));
+        Ok(())
+    })
 }
 
 #[cfg(test)]

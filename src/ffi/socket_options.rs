@@ -221,3 +221,21 @@ pub extern "C" fn remotedev_socket_options_set_dangerous_accept_any_certificate(
         b.inner.tls.dangerous_accept_any_certificate = v
     })
 }
+
+/// The token sent in the handshake (`authToken`, copied) for a relay started with an
+/// auth key; NULL removes it. Default none. A relay that refuses it (or requires one)
+/// makes `*_connect` return `REMOTEDEV_STATUS_AUTH`.
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`; an empty token is refused at start
+/// (`INVALID_ARGUMENT`).
+#[no_mangle]
+pub extern "C" fn remotedev_socket_options_set_auth_token(
+    options: *mut remotedev_socket_options,
+    token: *const c_char,
+) -> remotedev_status {
+    let value = if token.is_null() {
+        Ok(None)
+    } else {
+        string_value(token, "token").map(Some)
+    };
+    set_option(options, value, |b, v| b.inner.auth_token = v)
+}

@@ -64,12 +64,16 @@ pub enum remotedev_status {
     ConnectFailed = 17,
     /// Nothing to report: the client has had no error (from `*_last_error`).
     NoError = 18,
+    /// The relay refused the client's authentication: it requires a token and none
+    /// was set (`remotedev_socket_options_set_auth_token`), or the token is invalid,
+    /// expired or signed with another key. Not retried until the next connection.
+    Auth = 19,
 }
 
 use remotedev_status as S;
 
 /// THE table: every status with its fixed text, in the order of their numbers.
-pub(crate) const STATUSES: [(remotedev_status, &CStr); 19] = [
+pub(crate) const STATUSES: [(remotedev_status, &CStr); 20] = [
     (S::Ok, c"ok"),
     (S::NullArgument, c"a required pointer argument was NULL"),
     (S::InvalidUtf8, c"a string argument is not valid UTF-8"),
@@ -92,6 +96,7 @@ pub(crate) const STATUSES: [(remotedev_status, &CStr); 19] = [
     (S::Panic, c"internal error (panic)"),
     (S::ConnectFailed, c"cannot connect"),
     (S::NoError, c"no error"),
+    (S::Auth, c"authentication refused by the relay"),
 ];
 
 // The table lists each status once, at the index of its number, and ends with the
@@ -103,7 +108,7 @@ const _: () = {
         assert!(STATUSES[i].0 as usize == i);
         i += 1;
     }
-    assert!(STATUSES.len() == S::NoError as usize + 1);
+    assert!(STATUSES.len() == S::Auth as usize + 1);
 };
 
 impl remotedev_status {
@@ -152,6 +157,7 @@ impl From<ClientError> for Error {
             ClientError::InvalidJson(_) => S::InvalidJson,
             ClientError::Timeout(_) => S::Timeout,
             ClientError::Remote(_) => S::Remote,
+            ClientError::Auth { .. } => S::Auth,
             ClientError::Disconnected { .. } => S::Disconnected,
             ClientError::Closed => S::Closed,
             ClientError::QueueFull(_) => S::QueueFull,
@@ -184,6 +190,6 @@ mod tests {
         assert_eq!(remotedev_status::text_of(0), Some(c"ok"));
         assert_eq!(remotedev_status::text_of(17), Some(c"cannot connect"));
         assert_eq!(remotedev_status::text_of(-1), None);
-        assert_eq!(remotedev_status::text_of(19), None);
+        assert_eq!(remotedev_status::text_of(20), None);
     }
 }

@@ -92,6 +92,17 @@ pub fn handshake_status(
     ping_timeout_ms: u64,
     auth_error: Option<&ErrorObject>,
 ) -> String {
+    handshake_status_authenticated(id, ping_timeout_ms, auth_error, false)
+}
+
+/// As [`handshake_status`], with `isAuthenticated` as given (a relay with an auth key
+/// that accepted the socket's token).
+pub fn handshake_status_authenticated(
+    id: &str,
+    ping_timeout_ms: u64,
+    auth_error: Option<&ErrorObject>,
+    is_authenticated: bool,
+) -> String {
     let mut out = String::with_capacity(96);
     out.push_str(r#"{"id":"#);
     push_json_str(&mut out, id);
@@ -101,7 +112,11 @@ pub fn handshake_status(
         out.push_str(r#","authError":"#);
         out.push_str(&e.to_json());
     }
-    out.push_str(r#","isAuthenticated":false}"#);
+    out.push_str(if is_authenticated {
+        r#","isAuthenticated":true}"#
+    } else {
+        r#","isAuthenticated":false}"#
+    });
     out
 }
 

@@ -12,6 +12,9 @@ pub mod names {
     pub const INVALID_ARGUMENTS: &str = "InvalidArgumentsError";
     /// An auth token that does not verify.
     pub const AUTH_TOKEN_INVALID: &str = "AuthTokenInvalidError";
+    /// An event refused because the socket is not authenticated (a relay with an auth
+    /// key, issue 12).
+    pub const AUTH: &str = "AuthError";
     /// The message broker failed.
     pub const BROKER: &str = "BrokerError";
     /// An invoke was not answered in time.
@@ -20,6 +23,12 @@ pub mod names {
     pub const SOCKET_PROTOCOL: &str = "SocketProtocolError";
     /// The connection went away before the answer.
     pub const BAD_CONNECTION: &str = "BadConnectionError";
+}
+
+/// Error names (SC§9) that mean "authenticate first" or "your token is not valid":
+/// `AuthError` and the `AuthToken*Error` family.
+pub fn is_auth_error_name(name: &str) -> bool {
+    name == names::AUTH || name.starts_with("AuthToken")
 }
 
 /// A dehydrated error: what a peer sees in a response's `error`.

@@ -18,6 +18,9 @@ pub struct HandshakeStatus {
     /// Whether the server accepted the handshake's auth token.
     #[serde(default)]
     pub is_authenticated: bool,
+    /// Why the server rejected the handshake's token (SC§9 error object), if it did.
+    #[serde(default)]
+    pub auth_error: Option<Box<RawValue>>,
 }
 
 impl HandshakeStatus {

@@ -1,7 +1,8 @@
 //! HTTP routes on the relay's one listener: the WebSocket upgrade at `/socketcluster/`
 //! (and `/socketcluster`), the report API (`report_api`: `POST /`, `POST /graphql`,
 //! `GET /graphiql`, `GET /port.js`, CORS preflights), the monitor UI (`ui`: `GET /`,
-//! its assets, and pages a browser asks for), 404 elsewhere.
+//! its assets, and pages a browser asks for), `GET /auth-token.js` (`access`), 404
+//! elsewhere. Every request passes `access::check` (Origin / Host policy) first.
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::access;
 use super::burst_read::BurstRead;
 use super::hub::Hub;
 use super::report_api;
@@ -33,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) graphql: super::graphql::ReportSchema,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tasks: TaskTracker,
+    /// Origin / Host policy, auth key and read-only mode (issue 12).
+    pub(crate) access: Arc<super::access::Access>,
 }
 
 pub(crate) fn routes(shared: Shared) -> Router {
@@ -56,6 +60,11 @@ pub(crate) fn routes(shared: Shared) -> Router {
         .route("/port.js", get(report_api::port_js))
         .route(ui::ASSET_ROUTE, get(ui::asset))
         .fallback(ui::fallback)
+        .route("/auth-token.js", get(access::auth_token_js))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            access::check,
+        ))
         .with_state(shared)
 }
 
@@ -120,6 +129,11 @@ async fn upgrade(State(shared): State<Shared>, mut req: Request) -> Response {
         return bad_request("Missing Sec-WebSocket-Key");
     };
     let accept = derive_accept_key(key.as_bytes());
+    // `?token=<jwt>` authenticates the socket from the start (for clients that cannot
+    // send a handshake token, e.g. React Native through @redux-devtools/remote).
+    let url_auth = access::query_token(req.uri().query())
+        .and_then(|t| shared.access.verify(&t))
+        .and_then(Result::ok);
     let on_upgrade = hyper::upgrade::on(&mut req);
     let config = ws_config(&shared);
     let tasks = shared.tasks.clone();
@@ -132,7 +146,7 @@ async fn upgrade(State(shared): State<Shared>, mut req: Request) -> Response {
                     Some(config),
                 )
                 .await;
-                session::run(ws, shared.hub, shared.shutdown).await;
+                session::run(ws, shared.hub, shared.shutdown, shared.access, url_auth).await;
             }
             Err(e) => tracing::debug!("WebSocket upgrade failed: {e}"),
         }

@@ -7,6 +7,8 @@
 //! machine, `router` applies the remotedev semantics, and `hub` holds the sockets and
 //! channel subscriptions that publishes fan out to through each socket's `outbox`.
 
+mod access;
+mod auth;
 mod blocking;
 mod burst_read;
 mod error;
@@ -22,6 +24,7 @@ mod session;
 mod socket_id;
 pub mod ui;
 
+pub use auth::{parse_expiry, AuthKey};
 pub use blocking::BlockingRelay;
 pub use error::RelayError;
 pub use options::{RelayOptions, DEFAULT_HOST, DEFAULT_PORT};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::auth::AuthKey;
 use crate::options::{nonzero, positive, InvalidOption};
 use crate::protocol::ProtocolVersion;
 use crate::store::StoreLocation;
@@ -12,8 +13,8 @@ use crate::tls::PemSource;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RelayOptions {
-    /// Interface to listen on. Default `127.0.0.1`: the relay has no authentication, so
-    /// it is reachable only from this machine unless you choose `0.0.0.0` or `::`.
+    /// Interface to listen on. Default `127.0.0.1`: reachable only from this machine
+    /// unless you choose `0.0.0.0` or `::` (then set `auth_key`).
     pub host: String,
     /// TCP port; `0` picks a free one (read it back with `local_addr`). Default 8000.
     pub port: u16,
@@ -69,6 +70,20 @@ pub struct RelayOptions {
     pub tls_key: Option<PemSource>,
     /// Decrypts an encrypted PKCS#8 `tls_key` (the reference's `--passphrase`).
     pub tls_passphrase: Option<String>,
+    /// Origins allowed besides the default ones (issue 12, README "Access control"):
+    /// `scheme://host[:port]` entries, `null` / `file://` for pages opened from files,
+    /// `*` to turn the Origin check off. Default empty: the relay's own pages, loopback
+    /// web origins (`localhost`, `127.0.0.1`, `[::1]`, any port) and browser-extension
+    /// origins only; requests without `Origin` are never affected.
+    pub allow_origins: Vec<String>,
+    /// The HS256 key tokens must be signed with. Default `None`: no authentication.
+    /// With a key, a socket must present a valid token (handshake `authToken`,
+    /// `#authenticate` or `?token=`) before any relay event or `#subscribe`, and the
+    /// report API needs `Authorization: Bearer <token>`.
+    pub auth_key: Option<AuthKey>,
+    /// Monitors may watch but not command apps: `respond` and `sc-<id>` messages other
+    /// than `START`, `STOP` and `UPDATE` are refused. Default off.
+    pub read_only: bool,
 }
 
 /// The default interface: this machine only (the relay has no authentication).
@@ -94,7 +109,9 @@ impl RelayOptions {
     /// `worker_threads`; a `ping_interval` not below `ping_timeout` (the socket would
     /// be closed before its first ping); `tls_cert` without `tls_key` or the other way
     /// round, or `tls_passphrase` without `tls_key`. (The files themselves are read by
-    /// `start`, which fails with [`super::RelayError::Tls`] naming the file.)
+    /// `start`, which fails with [`super::RelayError::Tls`] naming the file.); an
+    /// `allow_origins` entry that is not an origin, `null`, `file://` or `*`; an empty
+    /// `auth_key`.
     pub fn validate(&self) -> Result<(), InvalidOption> {
         if self.host.trim().is_empty() {
             return Err(InvalidOption::new(
@@ -144,6 +161,10 @@ impl RelayOptions {
             }
             _ => {}
         }
+        super::access::validate_origins(&self.allow_origins)?;
+        if let Some(key) = &self.auth_key {
+            key.validate()?;
+        }
         Ok(())
     }
 }
@@ -169,6 +190,9 @@ impl Default for RelayOptions {
             tls_cert: None,
             tls_key: None,
             tls_passphrase: None,
+            allow_origins: Vec::new(),
+            auth_key: None,
+            read_only: false,
         }
     }
 }

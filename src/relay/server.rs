@@ -84,10 +84,13 @@ impl Relay {
         let store = ReportStore::open(options.store.clone())
             .await
             .map_err(|e| RelayError::Store(e.to_string()))?;
+        let options_access = options.clone();
         let hub = Arc::new(Hub::new(options, store));
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
+        let access = Arc::new(super::access::Access::new(&options_access, local_addr));
         let shared = Shared {
+            access,
             port: local_addr.port(),
             graphql: super::graphql::schema(hub.store.clone()),
             hub: hub.clone(),
@@ -223,10 +226,10 @@ async fn tls_handshake(
 async fn accept_loop(listener: TcpListener, shared: Shared, tls: Option<Arc<TlsState>>) {
     let app = routes(shared.clone());
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = shared.shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(e) => {
                     // Out of file descriptors and similar: back off instead of spinning.
                     tracing::warn!("accept failed: {e}");
@@ -236,21 +239,21 @@ async fn accept_loop(listener: TcpListener, shared: Shared, tls: Option<Arc<TlsS
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let service = app.clone();
         let shutdown = shared.shutdown.clone();
         let tls = tls
             .as_ref()
             .map(|t| t.acceptor.read().unwrap_or_else(|p| p.into_inner()).clone());
         shared.tasks.spawn(async move {
             match tls {
-                None => serve(stream, service, shutdown).await,
+                None => serve(stream, service, peer, shutdown).await,
                 Some(acceptor) => {
                     let handshake = tokio::select! {
                         _ = shutdown.cancelled() => return,
                         tls = tls_handshake(acceptor, stream) => tls,
                     };
                     if let Some(tls) = handshake {
-                        serve(tls, service, shutdown).await;
+                        serve(tls, service, peer, shutdown).await;
                     }
                 }
             }
@@ -259,13 +262,19 @@ async fn accept_loop(listener: TcpListener, shared: Shared, tls: Option<Arc<TlsS
 }
 
 /// Serves HTTP/1.1 (with upgrades) on one connection until it ends or the relay stops.
-async fn serve<S>(
-    stream: S,
-    service: TowerToHyperService<axum::Router>,
-    shutdown: CancellationToken,
-) where
+async fn serve<S>(stream: S, app: axum::Router, peer: SocketAddr, shutdown: CancellationToken)
+where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    // The peer's address travels with each request (access: the UI token is only for
+    // this machine).
+    let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+        app,
+        move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(super::access::PeerAddr(peer));
+            req
+        },
+    ));
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)

@@ -19,6 +19,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 
+use super::access::{self, Access};
+use super::auth::{self, Verified};
 use super::hub::{Hub, Peer};
 use super::router::{self, Reply};
 use crate::protocol::error::{names, ErrorObject};
@@ -55,11 +57,22 @@ struct Session<S> {
     grace_deadline: Option<Instant>,
     timer: Pin<Box<Sleep>>,
     timer_at: Instant,
+    /// Origin policy's sibling: the auth key and read-only mode (issue 12).
+    access: Arc<Access>,
+    /// A valid `?token=` of the upgrade URL.
+    url_auth: Option<Verified>,
+    /// The socket's valid token, when it is authenticated (only with an auth key).
+    auth: Option<Verified>,
 }
 
 /// Serves one upgraded WebSocket until it closes.
-pub(crate) async fn run<S>(ws: WebSocketStream<S>, hub: Arc<Hub>, shutdown: CancellationToken)
-where
+pub(crate) async fn run<S>(
+    ws: WebSocketStream<S>,
+    hub: Arc<Hub>,
+    shutdown: CancellationToken,
+    access: Arc<Access>,
+    url_auth: Option<Verified>,
+) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let peer = hub.register();
@@ -80,6 +93,9 @@ where
         ws,
         hub: hub.clone(),
         peer: peer.clone(),
+        access,
+        url_auth,
+        auth: None,
     };
     tracing::debug!(socket = %peer.id, "connected");
     let end = session.serve(&shutdown).await;
@@ -224,40 +240,71 @@ where
         }
     }
 
-    fn handshake(&self, e: &Event<'_>) {
-        // We never issue tokens, so any token is foreign and invalid (SC§5).
+    fn handshake(&mut self, e: &Event<'_>) {
         let token = e.data.and_then(|d| {
             serde_json::from_str::<HandshakeData<'_>>(d.get())
                 .ok()
                 .and_then(|h| h.auth_token)
                 .filter(|t| t.get() != "null" && t.get() != "\"\"")
         });
-        let auth_error = token.map(|_| invalid_token());
-        let status = encode::handshake_status(
+        // Without a key we never issue tokens, so any token is foreign and invalid
+        // (SC§5). With one, a valid token (or `?token=`) authenticates the socket.
+        let (auth_error, remove) = match (&self.access.auth, token) {
+            (None, None) => (None, false),
+            (None, Some(_)) => (Some(invalid_token()), true),
+            (Some(_), None) => {
+                self.auth = self.url_auth;
+                (None, false)
+            }
+            (Some(key), Some(t)) => {
+                let checked =
+                    frame::json_str(t).map_or_else(|| Err(invalid_token()), |t| key.verify(&t));
+                match checked {
+                    Ok(v) => {
+                        self.auth = Some(v);
+                        (None, false)
+                    }
+                    Err(_) if self.url_auth.is_some() => {
+                        self.auth = self.url_auth;
+                        (None, false)
+                    }
+                    Err(err) => {
+                        self.auth = None;
+                        let bad = err.name.as_deref() != Some("AuthTokenNotBeforeError");
+                        (Some(err), bad)
+                    }
+                }
+            }
+        };
+        let status = encode::handshake_status_authenticated(
             &self.peer.id,
             self.hub.options.ping_timeout.as_millis() as u64,
             auth_error.as_ref(),
+            self.auth.is_some(),
         );
         self.reply(e.cid, |rid| encode::ack_data(rid, &status));
-        if auth_error.is_some() {
+        if remove {
             self.peer
                 .send(encode::transmit("#removeAuthToken", Some("null")));
         }
     }
 
-    fn on_event(&mut self, e: Event<'_>) -> Result<(), End> {
-        match &*e.name {
-            "#handshake" => self.handshake(&e),
-            "#subscribe" => self.subscribe(&e),
-            "#unsubscribe" => self.unsubscribe(&e),
-            "#publish" => self.reply(e.cid, |rid| {
-                let err =
-                    ErrorObject::new(names::INVALID_ACTION, "Client publish feature is disabled");
-                encode::ack_error(rid, &err, None)
-            }),
-            "#disconnect" => return Err(self.disconnect_requested(&e)),
-            "#authenticate" => {
-                let err = invalid_token();
+    /// `#authenticate`: with a key, a valid token authenticates the socket; without
+    /// one (or with a bad token) the v14 error form and `#removeAuthToken`.
+    fn authenticate(&mut self, e: &Event<'_>) {
+        let checked = match (&self.access.auth, e.data.and_then(frame::json_str)) {
+            (Some(key), Some(t)) => key.verify(&t),
+            _ => Err(invalid_token()),
+        };
+        match checked {
+            Ok(v) => {
+                self.auth = Some(v);
+                self.reply(e.cid, |rid| {
+                    encode::ack_data(rid, r#"{"isAuthenticated":true,"authError":null}"#)
+                });
+            }
+            Err(err) => {
+                self.auth = None;
                 let data = format!(
                     r#"{{"isAuthenticated":false,"authError":{}}}"#,
                     err.to_json()
@@ -266,7 +313,46 @@ where
                 self.peer
                     .send(encode::transmit("#removeAuthToken", Some("null")));
             }
-            "#removeAuthToken" => {}
+        }
+    }
+
+    /// Why an event (`#subscribe` or a relay event) is refused: no valid token on a
+    /// relay with a key (an expired one is removed, as SC does on every event), or a
+    /// command the read-only mode forbids.
+    fn refusal(&mut self, name: &str, data: Option<&RawValue>) -> Option<ErrorObject> {
+        if self.access.auth.is_some() {
+            if self.auth.is_some_and(|v| v.expired()) {
+                self.auth = None;
+                self.peer
+                    .send(encode::transmit("#removeAuthToken", Some("null")));
+            }
+            if self.auth.is_none() {
+                tracing::debug!(socket = %self.peer.id, "{name} refused: not authenticated");
+                return Some(auth::required(name));
+            }
+        }
+        if self.access.read_only {
+            return access::read_only_refusal(name, data);
+        }
+        None
+    }
+
+    fn on_event(&mut self, e: Event<'_>) -> Result<(), End> {
+        match &*e.name {
+            "#handshake" => self.handshake(&e),
+            "#subscribe" => match self.refusal("#subscribe", None) {
+                Some(err) => self.reply(e.cid, |rid| encode::ack_error(rid, &err, None)),
+                None => self.subscribe(&e),
+            },
+            "#unsubscribe" => self.unsubscribe(&e),
+            "#publish" => self.reply(e.cid, |rid| {
+                let err =
+                    ErrorObject::new(names::INVALID_ACTION, "Client publish feature is disabled");
+                encode::ack_error(rid, &err, None)
+            }),
+            "#disconnect" => return Err(self.disconnect_requested(&e)),
+            "#authenticate" => self.authenticate(&e),
+            "#removeAuthToken" => self.auth = None,
             name if name.starts_with('#') => self.reply(e.cid, |rid| {
                 let err = ErrorObject::new(
                     names::INVALID_ACTION,
@@ -275,6 +361,10 @@ where
                 encode::ack_error(rid, &err, None)
             }),
             name => {
+                if let Some(err) = self.refusal(name, e.data) {
+                    self.reply(e.cid, |rid| encode::ack_error(rid, &err, None));
+                    return Ok(());
+                }
                 let handled = router::on_event(&self.hub, &self.peer, name, e.data, e.cid);
                 if handled.logged_in {
                     self.grace_deadline = Some(Instant::now() + self.hub.options.subscribe_grace);

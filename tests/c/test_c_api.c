@@ -832,6 +832,83 @@ static void test_tls(void) {
   remotedev_relay_options_free(ro);
 }
 
+/* Issue 12: a relay with an auth key; clients with the token connect, without it (or
+ * with a foreign one) connect fails at once with AUTH. */
+static void test_auth(void) {
+  const char *key = "c-test-key-0123456789";
+  remotedev_relay_options *ro = NULL;
+  CHECK_OK(remotedev_relay_options_new(&ro));
+  CHECK_OK(remotedev_relay_options_set_port(ro, 0));
+  CHECK_OK(remotedev_relay_options_set_db(ro, ":memory:"));
+  CHECK_OK(remotedev_relay_options_set_auth_key(ro, key));
+  CHECK_OK(remotedev_relay_options_add_allow_origin(ro, "https://app.example"));
+  CHECK_OK(remotedev_relay_options_set_read_only(ro, false));
+  remotedev_relay *relay = NULL;
+  CHECK_OK(remotedev_relay_start(ro, &relay));
+  remotedev_relay_options_free(ro);
+  const char *url = NULL;
+  CHECK_OK(remotedev_relay_url(relay, &url));
+
+  char *token = NULL;
+  CHECK_OK(remotedev_auth_token_issue(key, 600, &token));
+  CHECK(token && strncmp(token, "ey", 2) == 0);
+  char *foreign = NULL;
+  CHECK_OK(remotedev_auth_token_issue("another-key", 0, &foreign));
+  CHECK_STATUS(remotedev_auth_token_issue(key, -1, &foreign), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(remotedev_auth_token_issue("", 0, &foreign), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+
+  /* no token: AUTH at once, and the last error says why */
+  remotedev_app *anon = start_app(url, NULL, NULL);
+  long long started = h_now_ms();
+  CHECK_STATUS(remotedev_app_connect(anon, WAIT_MS, NULL), REMOTEDEV_STATUS_AUTH);
+  CHECK(h_now_ms() - started < 5000);
+  CHECK(strstr(remotedev_last_error(), "AuthError") != NULL);
+  char *text = NULL;
+  CHECK_OK(remotedev_app_last_error(anon, &text));
+  CHECK(text && strstr(text, "authentication refused"));
+  remotedev_string_free(text);
+  remotedev_app_free(anon);
+  CHECK_STR(remotedev_status_message(REMOTEDEV_STATUS_AUTH), "authentication refused by the relay");
+
+  /* the token through the socket options of an app and a monitor */
+  remotedev_socket_options *so = NULL;
+  CHECK_OK(remotedev_socket_options_new(&so));
+  CHECK_OK(remotedev_socket_options_set_auth_token(so, token));
+  remotedev_app_options *ao = NULL;
+  CHECK_OK(remotedev_app_options_new(&ao));
+  CHECK_OK(remotedev_app_options_set_url(ao, url));
+  CHECK_OK(remotedev_app_options_set_socket(ao, so));
+  remotedev_app *app = NULL;
+  CHECK_OK(remotedev_app_start(ao, &app));
+  remotedev_app_options_free(ao);
+  CHECK_OK(remotedev_app_connect(app, WAIT_MS, NULL));
+  remotedev_monitor_options *mo = NULL;
+  CHECK_OK(remotedev_monitor_options_new(&mo));
+  CHECK_OK(remotedev_monitor_options_set_url(mo, url));
+  CHECK_OK(remotedev_monitor_options_set_socket(mo, so));
+  remotedev_monitor *mon = NULL;
+  CHECK_OK(remotedev_monitor_start(mo, &mon));
+  remotedev_monitor_options_free(mo);
+  CHECK_OK(remotedev_monitor_connect(mon, WAIT_MS, NULL));
+
+  /* a token of another key: AUTH */
+  CHECK_OK(remotedev_socket_options_set_auth_token(so, foreign));
+  remotedev_socket *sock = NULL;
+  CHECK_OK(remotedev_socket_create(url, so, &sock));
+  CHECK_OK(remotedev_socket_connect(sock, WAIT_MS, NULL));
+  char *answer = NULL;
+  CHECK_STATUS(remotedev_socket_invoke(sock, "login", "{}", &answer), REMOTEDEV_STATUS_AUTH);
+  remotedev_socket_free(sock);
+  CHECK_OK(remotedev_socket_options_set_auth_token(so, NULL));
+  remotedev_socket_options_free(so);
+
+  remotedev_monitor_free(mon);
+  remotedev_app_free(app);
+  remotedev_string_free(token);
+  remotedev_string_free(foreign);
+  remotedev_relay_free(relay);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   test_version_and_status_text();
@@ -844,5 +921,6 @@ int main(void) {
   test_app_with_real_monitor();
   test_socket();
   test_tls();
+  test_auth();
   return h_summary();
 }

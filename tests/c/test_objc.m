@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #import "RemoteDev.h"
+#include "remotedev.h" /* remotedev_auth_token_issue for test_auth */
 
 @interface Collector : NSObject <RDClientDelegate, RDMonitorDelegate> {
  @public
@@ -310,6 +311,36 @@ static void test_tls(void) {
   [relay release];
 }
 
+/* Issue 12: "auth_key" / "allow_origin" / "read_only" relay keys and the socket's
+ * "auth_token": with the token the client connects, without it RDErrorAuth. */
+static void test_auth(void) {
+  NSError *error = nil;
+  NSMutableDictionary *o = [NSMutableDictionary dictionary];
+  [o setObject:[NSNumber numberWithInt:0] forKey:@"port"];
+  [o setObject:@":memory:" forKey:@"db"];
+  [o setObject:@"objc-key-0123456789" forKey:@"auth_key"];
+  [o setObject:[NSArray arrayWithObjects:@"https://a.example", @"null", nil] forKey:@"allow_origin"];
+  [o setObject:[NSNumber numberWithBool:NO] forKey:@"read_only"];
+  RDRelay *relay = [[RDRelay alloc] initWithOptions:o error:&error];
+  CHECK(relay != nil);
+  char *token = NULL;
+  CHECK(remotedev_auth_token_issue("objc-key-0123456789", 600, &token) == REMOTEDEV_STATUS_OK);
+  NSMutableDictionary *c = [NSMutableDictionary dictionary];
+  [c setObject:[relay url] forKey:@"url"];
+  RDClient *anon = [[RDClient alloc] initWithOptions:c error:&error];
+  CHECK(anon != nil);
+  CHECK(![anon connectWithTimeout:10 error:&error]);
+  CHECK([error code] == RDErrorAuth);
+  [c setObject:[NSString stringWithUTF8String:token] forKey:@"auth_token"];
+  RDClient *app = [[RDClient alloc] initWithOptions:c error:&error];
+  CHECK(app != nil);
+  CHECK([app connectWithTimeout:10 error:&error]);
+  remotedev_string_free(token);
+  [anon release];
+  [app release];
+  [relay release];
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   NSAutoreleasePool *pool = [NSAutoreleasePool new];
@@ -317,6 +348,7 @@ int main(void) {
   test_options_and_closed();
   test_app_with_real_monitor();
   test_tls();
+  test_auth();
   [pool drain];
   return h_summary();
 }

@@ -2,6 +2,8 @@
 # Idempotent setup of the interop test dependencies:
 #   - npm packages from package-lock.json (npm ci; skipped when already in sync)
 #   - a Python venv at tests/interop/.venv with python/requirements.txt
+#   - Debian's chromium for test/access-browser.test.mjs (driven by the pinned npm
+#     playwright-core; never a browser download), unless CHROMIUM_BIN names one
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
@@ -13,6 +15,18 @@ if [[ ! -f "$stamp" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
   echo "[interop setup] npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
+fi
+
+# --- browser ---
+if [[ -z "${CHROMIUM_BIN:-}" ]] && ! command -v chromium >/dev/null 2>&1 \
+   && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "[interop setup] apt-get install chromium" >&2
+    apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq chromium >&2
+  else
+    echo "[interop setup] chromium is missing: apt-get install chromium (or set CHROMIUM_BIN)" >&2
+  fi
 fi
 
 # --- python ---

@@ -115,8 +115,9 @@ fn escape_surrogates(s: &Bound<'_, PyString>) -> PyResult<String> {
 
 /// What every client is given to connect, as one tuple from Python:
 /// `(url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, ca_files,
-/// ca_pem, dangerous_accept_any_certificate)`; `None` keeps the core's default (`host`
-/// 127.0.0.1 and `port` 8000 when there is no `url`; TLS: the platform's roots).
+/// ca_pem, dangerous_accept_any_certificate, auth_token)`; `None` keeps the core's
+/// default (`host` 127.0.0.1 and `port` 8000 when there is no `url`; TLS: the
+/// platform's roots; no auth token).
 #[derive(FromPyObject)]
 pub(crate) struct Connection<'py>(
     Option<Bound<'py, PyString>>,
@@ -129,6 +130,7 @@ pub(crate) struct Connection<'py>(
     Option<Vec<std::path::PathBuf>>,
     Option<String>,
     Option<bool>,
+    Option<Bound<'py, PyString>>,
 );
 
 /// `remotedev.Backoff`: `(initial_delay, randomness, multiplier, max_delay, schedule)`
@@ -191,12 +193,12 @@ impl Connection<'_> {
 
     /// `o` with the socket settings that were given.
     pub(crate) fn socket_options(&self, mut o: SocketOptions) -> PyResult<SocketOptions> {
-        let Connection(.., ack_timeout, connect_timeout, auto_reconnect, ref backoff, _, _, _) =
+        let Connection(.., ack_timeout, connect_timeout, auto_reconnect, ref backoff, _, _, _, _) =
             *self;
         if let Some(b) = backoff {
             o.backoff = b.backoff()?;
         }
-        let Connection(.., ref ca_files, ref ca_pem, dangerous) = *self;
+        let Connection(.., ref ca_files, ref ca_pem, dangerous, _) = *self;
         for file in ca_files.iter().flatten() {
             o.tls
                 .ca_certs
@@ -209,6 +211,10 @@ impl Connection<'_> {
         }
         if let Some(d) = dangerous {
             o.tls.dangerous_accept_any_certificate = d;
+        }
+        let Connection(.., ref auth_token) = *self;
+        if let Some(t) = opt_plain_text("auth_token", auth_token.as_ref())? {
+            o.auth_token = Some(t);
         }
         if let Some(t) = opt_secs("ack_timeout", ack_timeout)? {
             o.ack_timeout = t;

@@ -41,6 +41,7 @@ fn client_class(e: &ClientError) -> &'static str {
         ClientError::InvalidJson(_) => "JSONError",
         ClientError::Timeout(_) => "TimeoutError",
         ClientError::Remote(_) => "ProtocolError",
+        ClientError::Auth { .. } => "AuthError",
         ClientError::Connect { .. }
         | ClientError::Handshake { .. }
         | ClientError::Disconnected { .. } => "ConnectionError",

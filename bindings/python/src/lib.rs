@@ -60,6 +60,7 @@ fn _remotedev(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<socket::NativeSocket>()?;
     m.add_class::<socket::NativeStream>()?;
     m.add_function(wrap_pyfunction!(monitor::dispatch_json, m)?)?;
+    m.add_function(wrap_pyfunction!(relay::issue_token, m)?)?;
     m.add_function(wrap_pyfunction!(set_log_level, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

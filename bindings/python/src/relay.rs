@@ -9,12 +9,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 use remotedev::protocol::ProtocolVersion;
+use remotedev::relay::AuthKey;
 use remotedev::store::StoreLocation;
 use remotedev::tls::PemSource;
 use remotedev::{BlockingRelay, RelayOptions};
 
 use crate::convert::{lock, plain_text, port, secs, size};
-use crate::errors::{invalid, relay_err};
+use crate::errors::{invalid, option_err, relay_err};
 
 /// Sets `$field` from an optional argument through a conversion.
 macro_rules! set {
@@ -58,7 +59,7 @@ pub(crate) struct NativeRelay {
 #[pymethods]
 impl NativeRelay {
     #[new]
-    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None, tls_cert=None, tls_key=None, tls_cert_pem=None, tls_key_pem=None, tls_passphrase=None, serve_ui=None))]
+    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None, tls_cert=None, tls_key=None, tls_cert_pem=None, tls_key_pem=None, tls_passphrase=None, serve_ui=None, allow_origins=None, auth_key=None, read_only=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -83,6 +84,9 @@ impl NativeRelay {
         tls_key_pem: Option<String>,
         tls_passphrase: Option<String>,
         serve_ui: Option<bool>,
+        allow_origins: Option<Vec<Bound<'_, PyString>>>,
+        auth_key: Option<Bound<'_, PyString>>,
+        read_only: Option<bool>,
     ) -> PyResult<Self> {
         let mut o = RelayOptions::default();
         set!(o.host, host.as_ref(), |h| plain_text("host", h)
@@ -128,6 +132,15 @@ impl NativeRelay {
         o.tls_cert = pem("tls_cert", tls_cert, tls_cert_pem)?;
         o.tls_key = pem("tls_key", tls_key, tls_key_pem)?;
         o.tls_passphrase = tls_passphrase;
+        if let Some(list) = allow_origins {
+            o.allow_origins = list
+                .iter()
+                .map(|s| plain_text("allow_origins", s).map(|s| s.into_owned()))
+                .collect::<PyResult<_>>()?;
+        }
+        set!(o.auth_key, auth_key.as_ref(), |k| plain_text("auth_key", k)
+            .map(|k| Some(AuthKey::new(k.into_owned()))));
+        set!(o.read_only, read_only, Ok::<bool, PyErr>);
         let relay = py.detach(|| BlockingRelay::start(o)).map_err(relay_err)?;
         Ok(NativeRelay {
             port: relay.port(),
@@ -158,4 +171,15 @@ impl NativeRelay {
             py.detach(move || relay.shutdown());
         }
     }
+}
+
+/// A token signed with `key` for a relay started with the same key (what `remotedev
+/// token` prints), valid for `expires_in` seconds (`None`: until the key changes).
+#[pyfunction]
+#[pyo3(signature = (key, expires_in=None))]
+pub(crate) fn issue_token(key: Bound<'_, PyString>, expires_in: Option<f64>) -> PyResult<String> {
+    let key = AuthKey::new(plain_text("key", &key)?.into_owned());
+    key.validate().map_err(option_err)?;
+    let exp = expires_in.map(|v| secs("expires_in", v)).transpose()?;
+    Ok(key.issue_token(exp))
 }

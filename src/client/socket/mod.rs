@@ -51,6 +51,10 @@ pub struct SocketOptions {
     /// TLS for `wss://` relays and their `https://` report API: the platform's roots
     /// plus extra CA certificates, or the explicit opt-in to accept any certificate.
     pub tls: crate::tls::ClientTls,
+    /// The token sent in the `#handshake` (`authToken`), for a relay started with an
+    /// auth key (`remotedev token` prints one). Default `None`. The server may replace
+    /// it (`#setAuthToken`) or remove it (`#removeAuthToken`, e.g. when it is invalid).
+    pub auth_token: Option<String>,
 }
 
 impl SocketOptions {
@@ -58,14 +62,25 @@ impl SocketOptions {
     ///
     /// # Errors
     /// [`InvalidOption`] naming the first bad field: a zero `ack_timeout`,
-    /// `connect_timeout`, `queue_limit` or `max_payload`, a bad `backoff`, or a
-    /// `tls.ca_certs` entry that cannot be read or holds no certificate (`ca_certs`,
-    /// naming the file).
+    /// `connect_timeout`, `queue_limit` or `max_payload`, a bad `backoff`, an empty
+    /// `auth_token`, or a `tls.ca_certs` entry that cannot be read or holds no
+    /// certificate (`ca_certs`, naming the file).
     pub fn validate(&self) -> Result<(), InvalidOption> {
         positive("ack_timeout", self.ack_timeout)?;
         positive("connect_timeout", self.connect_timeout)?;
         nonzero("queue_limit", self.queue_limit)?;
         nonzero("max_payload", self.max_payload)?;
+        if self
+            .auth_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            return Err(InvalidOption::new(
+                "auth_token",
+                "must not be empty (leave it unset for no token)",
+            ));
+        }
+
         self.backoff.validate()?;
         self.tls.validate()
     }
@@ -99,6 +114,7 @@ impl Default for SocketOptions {
             max_payload: 100 * 1024 * 1024,
             connector: Arc::new(TcpConnector),
             tls: crate::tls::ClientTls::default(),
+            auth_token: None,
         }
     }
 }
@@ -112,6 +128,7 @@ impl std::fmt::Debug for SocketOptions {
             .field("backoff", &self.backoff)
             .field("queue_limit", &self.queue_limit)
             .field("tls", &self.tls)
+            .field("auth_token", &self.auth_token.as_ref().map(|_| ".."))
             .finish_non_exhaustive()
     }
 }
@@ -329,7 +346,7 @@ impl Socket {
             calls: Mutex::new(HashMap::new()),
             cid: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
-            auth_token: Mutex::new(None),
+            auth_token: Mutex::new(options.auth_token.clone()),
             last_error: Mutex::new(None),
         });
         let options = Arc::new(options);
@@ -518,13 +535,27 @@ impl Socket {
         within: Duration,
     ) -> Result<(), ClientError> {
         let mut events = self.listener();
+        let mut states = self.watch_state();
         let wait = async {
             loop {
                 if self.is_subscribed(channel) {
                     return Ok(());
                 }
-                match events.recv().await {
+                if let Some(e @ ClientError::Auth { .. }) = self.last_error() {
+                    return Err(e);
+                }
+                // A socket closed meanwhile sends no event about the channel.
+                let event = tokio::select! {
+                    event = events.recv() => event,
+                    _ = states.wait_for(|s| *s == ConnectionState::Closed) => {
+                        return Err(ClientError::Closed);
+                    }
+                };
+                match event {
                     Ok(SocketEvent::SubscribeFailed { channel: c, error }) if c == channel => {
+                        if let Some(e @ ClientError::Auth { .. }) = self.last_error() {
+                            return Err(e);
+                        }
                         return Err(ClientError::Remote(ErrorObject {
                             message: error,
                             name: None,

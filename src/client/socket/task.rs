@@ -280,6 +280,14 @@ impl Task {
             return Err(Ended::lost(close::HANDSHAKE_FAILED, why));
         };
         *lock(&self.shared.last_error) = None;
+        if let Some(err) = &status.auth_error {
+            // The socket is open but unauthenticated: say why once; a relay that
+            // requires a token refuses login and subscribe with the same error.
+            self.shared.fail(ClientError::Auth {
+                url: self.url.clone(),
+                reason: ErrorObject::from_raw(err).to_string(),
+            });
+        }
         self.generation += 1;
         self.shared.set_state(ConnectionState::Open {
             id: status.id.clone(),
@@ -442,7 +450,9 @@ impl Task {
                 }
                 Some(err) => {
                     drop(channels);
-                    let error = ErrorObject::from_raw(err).to_string();
+                    let err = ErrorObject::from_raw(err);
+                    self.note_auth_refusal(&err);
+                    let error = err.to_string();
                     self.shared
                         .event(SocketEvent::SubscribeFailed { channel, error });
                 }
@@ -453,10 +463,34 @@ impl Task {
             return;
         };
         let reply = match r.error {
-            Some(err) => Err(ClientError::Remote(ErrorObject::from_raw(err))),
+            Some(err) => {
+                let err = ErrorObject::from_raw(err);
+                match self.note_auth_refusal(&err) {
+                    Some(auth) => Err(auth),
+                    None => Err(ClientError::Remote(err)),
+                }
+            }
             None => Ok(r.data.map(|d| d.to_owned()).unwrap_or_else(null)),
         };
         let _ = tx.send(reply);
+    }
+
+    /// An `AuthError` / `AuthToken*Error` refusal becomes [`ClientError::Auth`], kept
+    /// as the socket's last error (and sent to listeners) so `connect` reports it.
+    fn note_auth_refusal(&self, err: &ErrorObject) -> Option<ClientError> {
+        if !err
+            .name
+            .as_deref()
+            .is_some_and(crate::protocol::error::is_auth_error_name)
+        {
+            return None;
+        }
+        let auth = ClientError::Auth {
+            url: self.url.clone(),
+            reason: err.to_string(),
+        };
+        self.shared.fail(auth.clone());
+        Some(auth)
     }
 
     async fn on_event(&self, ws: &mut Ws, e: Event<'_>) -> Result<(), Ended> {

@@ -39,9 +39,10 @@ test('cold start offline: the page loads from the relay alone and connects to it
   await screenshot(mon.page, 'cold-start-connection-settings');
   assert.deepEqual(mon.errors, []);
   assert.deepEqual(mon.foreign, []);
-  // The page, its script and stylesheet, and the socket: nothing else.
+  // The page, its script and stylesheet, /auth-token.js (README "Access control"),
+  // and the socket: nothing else.
   const http = mon.requests.filter((u) => u.startsWith('http:'));
-  assert.equal(http.length, 3, http.join('\n'));
+  assert.equal(http.length, 4, http.join('\n'));
 });
 
 test("a connection chosen in Settings is kept after a reload", async (t) => {

@@ -13,6 +13,7 @@ from ._backoff import Backoff
 from ._client import AsyncClient, Client
 from ._errors import (
     AddressInUseError,
+    AuthError,
     ClosedError,
     ConnectionError,
     Error,
@@ -42,7 +43,7 @@ from ._messages import (
 )
 from ._monitor import AsyncMonitor, Monitor
 from ._relay import Relay
-from ._remotedev import __version__, set_log_level
+from ._remotedev import __version__, issue_token, set_log_level
 from ._socket import Events, Socket, Subscription
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "RawJSON",
     "Backoff",
     "set_log_level",
+    "issue_token",
     # messages
     "Command",
     "Start",
@@ -75,6 +77,7 @@ __all__ = [
     # exceptions (see _errors for the tree)
     "Error",
     "ConnectionError",
+    "AuthError",
     "ClosedError",
     "QueueFullError",
     "AddressInUseError",

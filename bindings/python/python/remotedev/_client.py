@@ -22,7 +22,9 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
     `InvalidOptionError`. `wss://` relays (and their `https://` report API) are checked
     against the platform's root certificates plus `ca_file` (one PEM path or several)
     and `ca_pem` (PEM text); `dangerous_accept_any_certificate=True` accepts any
-    certificate (self-signed development relays only)."""
+    certificate (self-signed development relays only). `auth_token` is sent in the
+    handshake for a relay started with an auth key (`remotedev token` or `issue_token`
+    makes one); a relay that refuses it makes `connect()` raise `AuthError` at once."""
 
     _native: _remotedev.NativeApp
 
@@ -43,10 +45,11 @@ class _ClientBase(Base[_remotedev.CommandFields, Command]):
         ca_file: CaFiles = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
+        auth_token: Optional[str] = None,
         on_command: Optional[CommandCallback] = None,
     ) -> None:
         tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls, auth_token)
         self._native = _remotedev.NativeApp(connection, name, instance_id, max_age, queue_limit)
         if on_command is not None:
             self.on_command(on_command)

@@ -3,6 +3,7 @@
     Error
     ├── ConnectionError        (also the built-in ConnectionError)
     │   ├── ClosedError        the client, socket or stream is closed for good
+    │   ├── AuthError          the relay refused the client's auth token (or needs one)
     │   ├── QueueFullError
     │   └── AddressInUseError
     ├── TimeoutError           (also the built-in TimeoutError)
@@ -29,6 +30,11 @@ class ConnectionError(Error, builtins.ConnectionError):
 
 class ClosedError(ConnectionError):
     """The client, socket or subscription was closed for good: nothing more will come."""
+
+
+class AuthError(ConnectionError):
+    """The relay requires an auth token and refused this client's (none given, invalid,
+    expired, or signed with another key). Not retried until the next connection."""
 
 
 class QueueFullError(ConnectionError):

@@ -18,7 +18,8 @@ _Native = Union[_remotedev.AppMessageFields, str]
 
 class _MonitorBase(Base[_Native, MonitorEvent]):
     """Options left None keep the core's defaults (`answer_start` on, `ack_timeout`
-    10 s, `connect_timeout` 20 s, `auto_reconnect` on, 127.0.0.1:8000). Sending never
+    10 s, `connect_timeout` 20 s, `auto_reconnect` on, 127.0.0.1:8000, no `auth_token`:
+    a relay with an auth key that refuses it makes `connect()` raise `AuthError`). Sending never
     waits for the network."""
 
     _native: _remotedev.NativeMonitor
@@ -37,10 +38,11 @@ class _MonitorBase(Base[_Native, MonitorEvent]):
         ca_file: CaFiles = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
+        auth_token: Optional[str] = None,
         on_message: Optional[MessageCallback] = None,
     ) -> None:
         tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
-        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
+        connection = (url, host, port, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls, auth_token)
         self._native = _remotedev.NativeMonitor(connection, answer_start)
         if on_message is not None:
             self.on_message(on_message)

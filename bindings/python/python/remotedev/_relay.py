@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import List, Optional, Union
 
 from . import _remotedev
 from ._base import Closing, native_property
@@ -36,6 +36,12 @@ class Relay(Closing):
     key) as files, or `tls_cert_pem` / `tls_key_pem` as text; `tls_passphrase` decrypts
     an encrypted PKCS#8 key. A file that cannot be used raises `InvalidOptionError`
     naming it.
+
+    Access control (README
+    "Access control"): `allow_origins` adds browser origins to the default ones (the
+    relay's own pages, loopback and extension origins; "*" turns the check off),
+    `auth_key` requires a token signed with it (`issue_token(key)`), `read_only` lets
+    monitors watch but not command apps.
     """
 
     def __init__(
@@ -62,6 +68,9 @@ class Relay(Closing):
         tls_cert_pem: Optional[str] = None,
         tls_key_pem: Optional[str] = None,
         tls_passphrase: Optional[str] = None,
+        allow_origins: Optional[List[str]] = None,
+        auth_key: Optional[str] = None,
+        read_only: Optional[bool] = None,
     ) -> None:
         self._native = _remotedev.NativeRelay(
             host,
@@ -85,6 +94,9 @@ class Relay(Closing):
             tls_cert_pem=tls_cert_pem,
             tls_key_pem=tls_key_pem,
             tls_passphrase=tls_passphrase,
+            allow_origins=None if allow_origins is None else list(allow_origins),
+            auth_key=auth_key,
+            read_only=read_only,
         )
 
     port: native_property[int] = native_property("The port it listens on.")

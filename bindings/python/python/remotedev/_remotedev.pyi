@@ -6,6 +6,7 @@ from typing import Any, Awaitable, Callable, Final, Generic, List, Optional, Typ
 __version__: str
 __all__ = [
     "NativeRelay",
+    "issue_token",
     "NativeApp",
     "CommandFields",
     "NativeMonitor",
@@ -104,4 +105,5 @@ def dispatch_json(
     action: str, state: Optional[str] = None, instance_id: Optional[str] = None
 ) -> str: ...
 def set_log_level(level: int) -> None: ...
+def issue_token(key: str, expires_in: Optional[float] = None) -> str: ...
 def cli_main(argv: List[str]) -> int: ...

@@ -73,9 +73,10 @@ class Socket(Connection, Closing):
         ca_file: CaFiles = None,
         ca_pem: Optional[str] = None,
         dangerous_accept_any_certificate: Optional[bool] = None,
+        auth_token: Optional[str] = None,
     ) -> None:
         tls = (_ca_files(ca_file), ca_pem, dangerous_accept_any_certificate)
-        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls)
+        connection = (url, None, None, ack_timeout, connect_timeout, auto_reconnect, backoff, *tls, auth_token)
         self._native = _remotedev.NativeSocket(connection)
         self.url = url
         self._lock = threading.Lock()
