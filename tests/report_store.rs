@@ -231,6 +231,17 @@ async fn every_report_type_the_producers_send_is_accepted() {
     assert_eq!(all_rows(&r).await.as_array().unwrap().len(), 5);
 }
 
+/// Regression (fuzzing, issue 13): an `appId` that names no app was a 500 (SQLite's
+/// foreign key); the reference stores it.
+#[tokio::test]
+async fn an_unknown_app_id_is_stored_as_given() {
+    let r = relay(options()).await;
+    let a = post(&r, json!({"type":"ACTIONS","payload":"[]","appId":"a"})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let row = post(&r, json!({"op":"get","id":a.body["id"]})).await.body;
+    assert_eq!(row["appId"], "a");
+}
+
 #[tokio::test]
 async fn bad_requests_get_clear_errors_and_change_nothing() {
     let mut o = options();

@@ -10,6 +10,9 @@
 mod blocking;
 mod burst_read;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod graphql;
 mod http;
 mod hub;
