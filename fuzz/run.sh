@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs each cargo-fuzz target for a bounded time, one after another (nice'd):
 #   bash fuzz/run.sh SECONDS [TARGET...]
-# FUZZ_RUNS=N runs each target for N executions instead of SECONDS. Seeds come from
+# FUZZ_RUNS=N stops each target after N executions (or SECONDS, whichever comes
+# first; SECONDS 0 = no time limit). Seeds come from
 # the conformance transcripts and spec examples (make_seeds.py); findings are left in
 # fuzz/artifacts/<target>/. Prints and appends to fuzz/results.txt each target's
 # execution count. Needs the nightly toolchain; installs cargo-fuzz when absent.
@@ -24,7 +25,9 @@ read -r -a FUZZ_FLAGS <<<"${FUZZ_FLAGS---sanitizer=none}"
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
-  if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); else limit=(-max_total_time="$seconds"); fi
+  limit=()
+  [ "$seconds" -gt 0 ] && limit+=(-max_total_time="$seconds")
+  [ -n "${FUZZ_RUNS:-}" ] && limit+=(-runs="$FUZZ_RUNS")
   log="$(mktemp)"
   rc=0
   nice -n 10 cargo +nightly fuzz run "${FUZZ_FLAGS[@]}" "$t" "corpus/$t" -- "${limit[@]}" \

@@ -127,12 +127,13 @@ fn any_data_survives_the_relay_byte_for_byte() {
         let monitor = Peer::login(&relay.url(), "{}").await;
         (relay, app, monitor)
     });
-    let peers = std::cell::RefCell::new((app, monitor));
+    let peers = tokio::sync::Mutex::new((app, monitor));
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(128));
     runner
         .run(&(json_text(), any::<bool>()), |(data, batched)| {
             let got = rt.block_on(async {
-                let (app, monitor) = &mut *peers.borrow_mut();
+                let mut guard = peers.lock().await;
+                let (app, monitor) = &mut *guard;
                 let frame = format!(r#"{{"event":"log","data":{data}}}"#);
                 if batched {
                     app.send(&format!("[{frame},{frame}]")).await;

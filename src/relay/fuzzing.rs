@@ -64,11 +64,13 @@ impl Harness {
             .start_paused(true)
             .build()
             .expect("runtime");
-        let mut options = RelayOptions::default();
-        options.max_payload = 1024 * 1024;
-        options.outbound_limit = 256 * 1024;
-        options.channel_limit = 16;
-        options.store = StoreLocation::Memory;
+        let options = RelayOptions {
+            max_payload: 1024 * 1024,
+            outbound_limit: 256 * 1024,
+            channel_limit: 16,
+            store: StoreLocation::Memory,
+            ..RelayOptions::default()
+        };
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
@@ -221,9 +223,11 @@ impl ReportApi {
     }
 
     fn fresh(rt: &tokio::runtime::Runtime) -> (super::http::Shared, Arc<super::hub::Peer>) {
-        let mut options = RelayOptions::default();
-        options.max_request_body = 256 * 1024;
-        options.store = StoreLocation::Memory;
+        let options = RelayOptions {
+            max_request_body: 256 * 1024,
+            store: StoreLocation::Memory,
+            ..RelayOptions::default()
+        };
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
@@ -252,7 +256,7 @@ impl ReportApi {
         use http_body_util::BodyExt;
         use tower::ServiceExt;
         self.runs += 1;
-        if self.runs % 2000 == 0 {
+        if self.runs.is_multiple_of(2000) {
             // keep the in-memory database small
             (self.shared, self.watcher) = Self::fresh(&self.rt);
         }

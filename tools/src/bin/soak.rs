@@ -340,7 +340,7 @@ async fn main() {
                 s.deliveries.load(Relaxed)
             );
         }
-        if second % 60 == 0 {
+        if second.is_multiple_of(60) {
             eprintln!(
                 "soak: {second} s, open {}, connects {}, sent {}, deliveries {}, lost {}, out of order {}, rss {} KiB, fds {fd}",
                 s.open.load(Relaxed), s.connects.load(Relaxed), s.sent.load(Relaxed),
