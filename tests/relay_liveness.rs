@@ -187,13 +187,13 @@ async fn the_client_watchdog_counts_bytes_of_a_frame_still_arriving() {
         };
         let v: serde_json::Value = serde_json::from_str(&t).unwrap();
         ws.send(Message::text(format!(
-            r#"{{"rid":{},"data":{{"id":"slowServer","pingTimeout":1000,"isAuthenticated":false}}}}"#,
+            r#"{{"rid":{},"data":{{"id":"slowServer","pingTimeout":2000,"isAuthenticated":false}}}}"#,
             v["cid"]
         )))
         .await
         .unwrap();
         // An unmasked server frame (RFC 6455) with a 512 KiB event, written at about
-        // 100 KiB/s: five times the client's 1 s ping timeout.
+        // 100 KiB/s: 2.5 times the client's 2 s ping timeout.
         let frame = format!(r#"{{"event":"big","data":"{payload}"}}"#);
         let mut bytes = vec![0x81u8, 127];
         bytes.extend_from_slice(&(frame.len() as u64).to_be_bytes());
