@@ -25,6 +25,7 @@ pub mod cli;
 pub mod client;
 #[allow(unsafe_code)]
 pub mod ffi;
+pub(crate) mod liveness;
 pub mod logging;
 pub mod options;
 pub mod protocol;

@@ -160,6 +160,88 @@ async fn validation_answers_like_the_reference_and_publishes_nothing() {
     assert_eq!(all_rows(&r).await, json!([]));
 }
 
+/// The bodies `redux-remotedev` posts: `every` (ACTION), `withState` (STATES), the
+/// default (ACTIONS), and `@redux-devtools/remote`'s STATE. All four are stored and
+/// published; a refused add is never published.
+#[tokio::test]
+async fn every_report_type_the_producers_send_is_accepted() {
+    let r = relay(options()).await;
+    let mut m = Peer::login(&r.url(), MONITOR).await;
+    m.subscribe("report").await;
+    m.json().await; // the (empty) list
+    let ua = "Mozilla/5.0";
+    let bodies = [
+        json!({"type":"ACTION","payload":"{\"type\":\"INCREMENT\"}","userAgent":ua}),
+        json!({"type":"STATES","action":"ERROR","payload":"[{\"state\":{\"count\":1},\"action\":{\"type\":\"INCREMENT\"}}]","preloadedState":"{\"count\":0}","userAgent":ua}),
+        json!({"type":"ACTIONS","action":"ERROR","payload":"[{\"type\":\"INCREMENT\"}]","preloadedState":"{\"count\":0}","userAgent":ua}),
+        json!({"type":"STATE","payload":"{\"actionsById\":{},\"computedStates\":[]}","title":"state"}),
+    ];
+    let mut ids = Vec::new();
+    for body in &bodies {
+        let a = post(&r, body.clone()).await;
+        assert_eq!(a.status, StatusCode::OK, "{body}");
+        let id = a.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}: {}", a.body))
+            .to_owned();
+        let add = m.json().await;
+        assert_eq!(add["data"]["data"]["type"], "add");
+        assert_eq!(add["data"]["data"]["data"]["id"], id.as_str());
+        let row = post(&r, json!({"op":"get","id":id})).await.body;
+        assert_eq!(row["type"], body["type"]);
+        assert_eq!(row["payload"], body["payload"]);
+        assert_eq!(
+            row["preloadedState"],
+            body.get("preloadedState").cloned().unwrap_or(Value::Null)
+        );
+        ids.push(id);
+    }
+    // urlencoded works for the new types too
+    let a = post_raw(
+        &r,
+        "application/x-www-form-urlencoded",
+        "type=STATES&payload=%5B%5D",
+    )
+    .await;
+    assert!(a.body["id"].is_string(), "{}", a.body);
+    assert_eq!(m.json().await["data"]["data"]["type"], "add");
+    // still refused: other types, lower case, missing payload; none is published
+    for (body, error) in [
+        (
+            json!({"type":"FOO","payload":"x"}),
+            "Type FOO is not supported yet.",
+        ),
+        (
+            json!({"type":"action","payload":"x"}),
+            "Type action is not supported yet.",
+        ),
+        (
+            json!({"type":"ACTION"}),
+            "Required parameters aren't specified.",
+        ),
+        (
+            json!({"payload":"x"}),
+            "Required parameters aren't specified.",
+        ),
+    ] {
+        let a = post(&r, body).await;
+        assert_eq!(a.body, json!({ "error": error }));
+    }
+    m.silent_for(Duration::from_millis(200)).await;
+    assert_eq!(all_rows(&r).await.as_array().unwrap().len(), 5);
+}
+
+/// Regression (fuzzing, issue 13): an `appId` that names no app was a 500 (SQLite's
+/// foreign key); the reference stores it.
+#[tokio::test]
+async fn an_unknown_app_id_is_stored_as_given() {
+    let r = relay(options()).await;
+    let a = post(&r, json!({"type":"ACTIONS","payload":"[]","appId":"a"})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let row = post(&r, json!({"op":"get","id":a.body["id"]})).await.body;
+    assert_eq!(row["appId"], "a");
+}
+
 #[tokio::test]
 async fn bad_requests_get_clear_errors_and_change_nothing() {
     let mut o = options();

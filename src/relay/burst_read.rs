@@ -13,6 +13,8 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::liveness::Liveness;
+
 /// Bytes read at once while busy.
 const BURST: usize = 64 * 1024;
 
@@ -36,6 +38,12 @@ impl<T> BurstRead<T> {
     #[cfg(test)]
     fn is_spilling(&self) -> bool {
         self.spill.is_some()
+    }
+}
+
+impl<T: Liveness> Liveness for BurstRead<T> {
+    fn last_progress(&self) -> tokio::time::Instant {
+        self.inner.last_progress()
     }
 }
 

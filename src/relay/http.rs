@@ -25,6 +25,7 @@ use super::hub::Hub;
 use super::report_api;
 use super::session;
 use super::ui;
+use crate::liveness::Alive;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -141,7 +142,7 @@ async fn upgrade(State(shared): State<Shared>, mut req: Request) -> Response {
         match on_upgrade.await {
             Ok(upgraded) => {
                 let ws = WebSocketStream::from_raw_socket(
-                    BurstRead::new(TokioIo::new(upgraded)),
+                    BurstRead::new(Alive::new(TokioIo::new(upgraded))),
                     Role::Server,
                     Some(config),
                 )

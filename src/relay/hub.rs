@@ -129,6 +129,12 @@ impl Hub {
         read(&self.peers).len()
     }
 
+    /// Channels with at least one subscriber.
+    #[cfg_attr(not(feature = "fuzzing"), allow(dead_code))]
+    pub(crate) fn channel_count(&self) -> usize {
+        read(&self.channels).len()
+    }
+
     /// Adds a subscription; the caller holds the socket's route lock.
     pub(crate) fn subscribe(&self, peer: &Arc<Peer>, route: &mut Route, channel: &str) {
         if route.is_subscribed(channel) {

@@ -12,6 +12,9 @@ mod auth;
 mod blocking;
 mod burst_read;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod graphql;
 mod http;
 mod hub;

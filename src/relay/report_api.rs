@@ -211,9 +211,18 @@ fn parse_body(headers: &HeaderMap, bytes: &[u8]) -> Result<Map<String, Value>, P
     }
 }
 
+/// A database failure (read-only file, full disk, …): a 5xx with the cause, and the
+/// relay goes on (issue 13). A full disk is `507 Insufficient Storage`, anything else
+/// `500`.
 fn store_failed(e: &StoreError) -> Response {
     tracing::error!("report store: {e}");
-    json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({}))
+    let text = e.to_string();
+    let status = if text.contains("disk is full") {
+        StatusCode::INSUFFICIENT_STORAGE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    error(status, format!("The report database failed: {text}"))
 }
 
 /// `POST /` (relay spec §6.2).

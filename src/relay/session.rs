@@ -5,8 +5,11 @@
 //! One task per socket does everything, so an idle socket costs one task, one timer
 //! and its WebSocket buffers.
 
+use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -23,6 +26,7 @@ use super::access::{self, Access};
 use super::auth::{self, Verified};
 use super::hub::{Hub, Peer};
 use super::router::{self, Reply};
+use crate::liveness::Liveness;
 use crate::protocol::error::{names, ErrorObject};
 use crate::protocol::{close, encode, frame, Event, Frame, Inbound, PingMode};
 
@@ -73,7 +77,7 @@ pub(crate) async fn run<S>(
     access: Arc<Access>,
     url_auth: Option<Verified>,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Liveness,
 {
     let peer = hub.register();
     let now = Instant::now();
@@ -105,7 +109,7 @@ pub(crate) async fn run<S>(
 
 impl<S> Session<S>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Liveness,
 {
     async fn serve(&mut self, shutdown: &CancellationToken) -> End {
         // The wake-up futures live across iterations: registering a waiter per message
@@ -114,41 +118,38 @@ where
         let mut cancelled = pin!(shutdown.cancelled());
         let mut killed = pin!(peer.outbox.killed());
         let mut ready = pin!(peer.outbox.ready());
+        // Frames taken from the outbox and not yet written, with their byte count to
+        // release once flushed. Reading goes on while they are written, so a large
+        // message to a slow reader never stops us hearing that reader (SC§8.3 step 3).
+        let mut pending: VecDeque<Utf8Bytes> = VecDeque::new();
+        let mut pending_bytes = 0;
+        let mut writing = false;
         loop {
             tokio::select! {
                 biased;
                 _ = &mut cancelled => return shutting_down(),
                 _ = &mut killed => return End::Overflow,
-                _ = &mut ready => {
+                _ = &mut ready, if !writing => {
                     ready.set(peer.outbox.ready());
                     let (frames, bytes) = peer.outbox.take();
-                    if frames.is_empty() {
-                        continue;
+                    if !frames.is_empty() {
+                        pending = frames;
+                        pending_bytes = bytes;
+                        writing = true;
                     }
-                    let ws = &mut self.ws;
-                    let write = async move {
-                        for frame in frames {
-                            ws.feed(Message::Text(frame)).await?;
+                }
+                io = poll_fn(|cx| drive(&mut self.ws, &mut pending, writing, cx)) => match io {
+                    Io::Written(Ok(())) => {
+                        writing = false;
+                        peer.outbox.release(pending_bytes);
+                    }
+                    Io::Written(Err(_)) => return End::Gone,
+                    Io::Read(message) => {
+                        if let Err(end) = self.on_message(message) {
+                            return end;
                         }
-                        ws.flush().await
-                    };
-                    // A write blocked by a reader that does not read still yields to
-                    // shutdown and to the over-budget kill.
-                    tokio::select! {
-                        biased;
-                        _ = &mut cancelled => return shutting_down(),
-                        _ = &mut killed => return End::Overflow,
-                        written = write => if written.is_err() {
-                            return End::Gone;
-                        },
                     }
-                    peer.outbox.release(bytes);
-                }
-                message = self.ws.next() => {
-                    if let Err(end) = self.on_message(message) {
-                        return end;
-                    }
-                }
+                },
                 _ = &mut self.timer => {
                     if let Err(end) = self.on_timer() {
                         return end;
@@ -472,6 +473,10 @@ where
                 close::description(close::HANDSHAKE_TIMEOUT),
             ));
         }
+        // Bytes arriving (also mid-frame) and writes the peer makes room for prove it
+        // alive as much as a whole frame does (SC§8.3 step 3).
+        let by_bytes = self.ws.get_ref().last_progress() + self.hub.options.ping_timeout;
+        self.pong_deadline = self.pong_deadline.max(by_bytes);
         if self.pong_deadline <= now {
             return Err(End::close(
                 close::PONG_TIMEOUT,
@@ -545,6 +550,48 @@ where
         };
         let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
     }
+}
+
+/// What the socket's I/O produced: a message read, or the pending frames written.
+enum Io {
+    Read(Option<Result<Message, WsError>>),
+    Written(Result<(), WsError>),
+}
+
+/// Writes the pending frames while also reading: tungstenite keeps a blocked write's
+/// bytes and goes on reading (and answering WebSocket pings) meanwhile.
+fn drive<S>(
+    ws: &mut WebSocketStream<S>,
+    pending: &mut VecDeque<Utf8Bytes>,
+    writing: bool,
+    cx: &mut Context<'_>,
+) -> Poll<Io>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if writing {
+        if let Poll::Ready(written) = write_pending(ws, pending, cx) {
+            return Poll::Ready(Io::Written(written));
+        }
+    }
+    ws.poll_next_unpin(cx).map(Io::Read)
+}
+
+fn write_pending<S>(
+    ws: &mut WebSocketStream<S>,
+    pending: &mut VecDeque<Utf8Bytes>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), WsError>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    while !pending.is_empty() {
+        ready!(ws.poll_ready_unpin(cx))?;
+        if let Some(frame) = pending.pop_front() {
+            ws.start_send_unpin(Message::Text(frame))?;
+        }
+    }
+    ws.poll_flush_unpin(cx)
 }
 
 #[derive(serde::Deserialize)]

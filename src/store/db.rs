@@ -330,7 +330,9 @@ pub fn add(
         ));
     }
     let ty = get("type").expect("checked");
-    if ty.as_str() != Some("ACTIONS") && ty.as_str() != Some("STATE") {
+    // The four types of the reference's GraphQL schema, all of which `redux-remotedev`
+    // sends (`remotedev-server` refused all but two).
+    if !matches!(ty.as_str(), Some("STATE" | "ACTION" | "STATES" | "ACTIONS")) {
         return Ok(AddOutcome::Rejected(format!(
             "Type {} is not supported yet.",
             js_text(ty)
@@ -470,6 +472,17 @@ mod tests {
     }
 
     #[test]
+    fn every_type_of_the_schema_is_stored() {
+        let c = db();
+        for ty in ["STATE", "ACTION", "STATES", "ACTIONS"] {
+            let added = add(&c, &obj(json!({"type":ty,"payload":"[]"})), ty, "t").unwrap();
+            assert!(matches!(added, AddOutcome::Added(_)), "{ty}: {added:?}");
+            let row = get(&c, ty).unwrap().expect("stored");
+            assert_eq!(row["type"], ty);
+        }
+    }
+
+    #[test]
     fn validation() {
         let c = db();
         let bad = |v: Value| match add(&c, &obj(v), "x", "t").unwrap() {
@@ -487,6 +500,14 @@ mod tests {
         assert_eq!(
             bad(json!({"type":"FOO","payload":"x"})),
             "Type FOO is not supported yet."
+        );
+        assert_eq!(
+            bad(json!({"type":"state","payload":"x"})),
+            "Type state is not supported yet."
+        );
+        assert_eq!(
+            bad(json!({"type":["ACTION"],"payload":"x"})),
+            "Type ACTION is not supported yet."
         );
         assert!(list(&c, &ListQuery::default()).unwrap().is_empty());
         assert!(ListQuery::from_json(Some(&json!({"1=1; DROP TABLE x":1})), None).is_err());

@@ -88,6 +88,22 @@ fn open_connection(location: &StoreLocation) -> Result<Connection, StoreError> {
         }
     };
     conn.busy_timeout(Duration::from_secs(5))?;
+    // As in the reference (knex with node-sqlite3 leaves SQLite's default, off): a
+    // report's `appId` need not name a row of `remotedev_apps`. The bundled SQLite
+    // turns foreign keys on, which made an upload with an unknown `appId` a 500
+    // (found by the report_api fuzz target).
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    if location.path()?.is_some() {
+        // Durability (issue 13): WAL, and `synchronous = FULL`, so the WAL is synced on
+        // every commit and a report whose POST got a 200 survives a kill -9 of the
+        // relay and also an OS crash or power loss; `NORMAL` would survive a killed
+        // process only. A commit is all or nothing in either mode.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!("report database: journal mode {mode}, not WAL");
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
     db::migrate(&mut conn)?;
     Ok(conn)
 }

@@ -21,6 +21,7 @@ use tokio_tungstenite::WebSocketStream;
 use super::{lock, ChannelState, Cmd, ConnectionState, Data, Shared, SocketEvent, SocketOptions};
 use crate::client::connector::{Endpoint, Transport};
 use crate::client::error::ClientError;
+use crate::liveness::{Alive, Liveness};
 use crate::protocol::close::{self, Reconnect};
 use crate::protocol::ping::PONG_V1;
 use crate::protocol::private_events::{
@@ -28,7 +29,7 @@ use crate::protocol::private_events::{
 };
 use crate::protocol::{classify, encode, ErrorObject, Event, Frame, Inbound, Response};
 
-type Ws = WebSocketStream<Box<dyn Transport>>;
+type Ws = WebSocketStream<Alive<Box<dyn Transport>>>;
 
 /// Why a connection ended.
 struct Ended {
@@ -178,10 +179,14 @@ impl Task {
             let config = WebSocketConfig::default()
                 .max_message_size(Some(options.max_payload))
                 .max_frame_size(Some(options.max_payload));
-            tokio_tungstenite::client_async_with_config(url.as_str(), transport, Some(config))
-                .await
-                .map(|(ws, _)| ws)
-                .map_err(super::super::error::io_error)
+            tokio_tungstenite::client_async_with_config(
+                url.as_str(),
+                Alive::new(transport),
+                Some(config),
+            )
+            .await
+            .map(|(ws, _)| ws)
+            .map_err(super::super::error::io_error)
         };
         let deadline = Instant::now() + self.options.connect_timeout;
         let mut ws = tokio::select! {
@@ -381,6 +386,13 @@ impl Task {
                     }
                 }
                 _ = sleep_until(watchdog) => {
+                    // Bytes of a frame still arriving, or a large send the server is
+                    // reading, prove the server alive as much as a ping does (SC§8.4).
+                    let by_bytes = ws.get_ref().last_progress() + ping_timeout;
+                    if by_bytes > Instant::now() {
+                        watchdog = by_bytes;
+                        continue;
+                    }
                     let _ = close_ws(&mut ws, close::PING_TIMEOUT, close::description(close::PING_TIMEOUT)).await;
                     return Ended::lost(close::PING_TIMEOUT, close::description(close::PING_TIMEOUT));
                 }
