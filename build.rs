@@ -53,7 +53,17 @@ fn main() {
     let cache = root.join("ui/.cache").join(digest);
 
     if !cache.join("manifest.tsv").is_file() {
-        build_into(&root.join("ui"), &cache);
+        // Two builds of one checkout (e.g. cargo and pip at once) share ui/node_modules:
+        // the second waits here, then finds the cache entry the first one wrote.
+        let _ = fs::create_dir_all(root.join("ui/.cache"));
+        let lock = fs::File::create(root.join("ui/.cache/.lock"))
+            .unwrap_or_else(|e| fail(&format!("cannot create ui/.cache/.lock: {e}")));
+        lock.lock()
+            .unwrap_or_else(|e| fail(&format!("cannot lock ui/.cache/.lock: {e}")));
+        if !cache.join("manifest.tsv").is_file() {
+            build_into(&root.join("ui"), &cache);
+        }
+        drop(lock);
     }
     stage(&cache, &out);
 }
@@ -100,8 +110,8 @@ fn build_into(ui: &Path, cache: &Path) {
     // runs Node again.
     if let (Some(parent), Some(name)) = (cache.parent(), cache.file_name()) {
         for entry in fs::read_dir(parent).into_iter().flatten().flatten() {
-            let stale =
-                entry.file_name() != name && !entry.file_name().to_string_lossy().contains(".tmp");
+            let file = entry.file_name();
+            let stale = file != name && file != ".lock" && !file.to_string_lossy().contains(".tmp");
             if stale {
                 let _ = fs::remove_dir_all(entry.path());
             }

@@ -199,6 +199,13 @@ async fn recv_ends_and_sends_fail_after_close() {
         app.socket().transmit("log", Some("1")),
         Err(ClientError::Closed)
     ));
+    // The app's own sends say so too, instead of queueing for a socket that is gone.
+    assert!(matches!(app.init("{}"), Err(ClientError::Closed)));
+    assert!(matches!(
+        app.send(r#"{"type":"A"}"#, "{}"),
+        Err(ClientError::Closed)
+    ));
+    assert!(matches!(app.send_state("{}"), Err(ClientError::Closed)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

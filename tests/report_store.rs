@@ -403,6 +403,19 @@ async fn graphql_reports_and_report() {
         .as_str()
         .unwrap()
         .contains("nope"));
+    // Aliases cannot multiply the whole store into one answer (new-user finding: 40
+    // aliased `reports { payload }` answered 200 MB).
+    let aliases: String = (0..40)
+        .map(|i| format!("a{i}: reports {{ payload }} "))
+        .collect();
+    let greedy = query(json!({ "query": format!("{{ {aliases} }}") })).await;
+    assert!(greedy.body["data"].is_null(), "{}", greedy.body);
+    assert!(greedy.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("complex"));
+    let two = query(json!({"query":"{ a: reports { id } b: reports { title } }"})).await;
+    assert_eq!(two.body["data"]["a"][0]["id"], id);
 }
 
 #[tokio::test]

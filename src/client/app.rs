@@ -291,6 +291,16 @@ impl AppClient {
         }
     }
 
+    /// Messages made after `close` would only fill the queue of a socket that never
+    /// sends again: refuse them, as the monitor client and the socket do.
+    fn check_open(&self) -> Result<(), ClientError> {
+        if self.inner.socket.is_closed() {
+            Err(ClientError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Whether messages currently go to the monitors (false after STOP until START).
     pub fn is_streaming(&self) -> bool {
         lock(&self.inner.state).streaming
@@ -304,8 +314,10 @@ impl AppClient {
     /// Starts a new log with `state` (JSON) as the initial state.
     ///
     /// # Errors
-    /// [`ClientError::InvalidJson`] when `state` is not JSON text.
+    /// [`ClientError::Closed`] once the client is closed; [`ClientError::InvalidJson`]
+    /// when `state` is not JSON text.
     pub fn init(&self, state: &str) -> Result<(), ClientError> {
+        self.check_open()?;
         valid_json(state)?;
         let mut s = lock(&self.inner.state);
         s.history.reset(state.to_owned());
@@ -325,8 +337,10 @@ impl AppClient {
     /// The action is lifted as `{"type":"PERFORM_ACTION","action":…,"timestamp":…}`.
     ///
     /// # Errors
-    /// [`ClientError::InvalidJson`] when `action` or `state` is not JSON text.
+    /// [`ClientError::Closed`] once the client is closed; [`ClientError::InvalidJson`]
+    /// when `action` or `state` is not JSON text.
     pub fn send(&self, action: &str, state: &str) -> Result<(), ClientError> {
+        self.check_open()?;
         valid_json(action)?;
         valid_json(state)?;
         let lifted = lift_action(action);
@@ -350,8 +364,10 @@ impl AppClient {
     /// Sends a whole lifted state (JSON, redux-devtools-instrument shape) as `STATE`.
     ///
     /// # Errors
-    /// [`ClientError::InvalidJson`] when `lifted` is not JSON text.
+    /// [`ClientError::Closed`] once the client is closed; [`ClientError::InvalidJson`]
+    /// when `lifted` is not JSON text.
     pub fn send_state(&self, lifted: &str) -> Result<(), ClientError> {
+        self.check_open()?;
         valid_json(lifted)?;
         let mut s = lock(&self.inner.state);
         if s.streaming {

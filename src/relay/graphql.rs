@@ -17,9 +17,22 @@ use crate::store::{ReportStore, Row};
 
 pub(crate) type ReportSchema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
 
+/// What one query may cost. `reports` reads every stored report (each may hold a
+/// multi-MiB state), so it costs [`REPORTS_COST`]: a query can ask for it a few times,
+/// not hundreds of times through aliases (which made one 2 KB query answer 200 MB).
+const MAX_COMPLEXITY: usize = 300;
+/// The cost of the `reports` field.
+const REPORTS_COST: usize = 100;
+/// The cost of the `report(id)` field.
+const REPORT_COST: usize = 10;
+/// Nesting deeper than the schema has is never needed.
+const MAX_DEPTH: usize = 8;
+
 pub(crate) fn schema(store: ReportStore) -> ReportSchema {
     async_graphql::Schema::build(Query, EmptyMutation, EmptySubscription)
         .data(store)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_depth(MAX_DEPTH)
         .finish()
 }
 
@@ -98,6 +111,7 @@ pub(crate) struct Query;
 #[Object]
 impl Query {
     /// Every report, all columns, in insertion order.
+    #[graphql(complexity = "REPORTS_COST + child_complexity")]
     async fn reports(
         &self,
         ctx: &Context<'_>,
@@ -108,6 +122,7 @@ impl Query {
     }
 
     /// One report by id.
+    #[graphql(complexity = "REPORT_COST + child_complexity")]
     async fn report(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Report>> {
         let store = ctx.data::<ReportStore>()?;
         Ok(store.get(&id).await?.map(Report::from))

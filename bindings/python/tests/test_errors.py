@@ -176,6 +176,10 @@ def test_receiving_on_closed_handles_raises_closed_at_once(relay: remotedev.Rela
     with pytest.raises(remotedev.ClosedError):
         app.connect(0.5)
     assert [app.state, monitor.state, sock.state] == ["closed"] * 3
+    # sending on a closed client is refused, not queued for a socket that is gone
+    for send in (lambda: app.init({}), lambda: app.send({"type": "A"}, {}), lambda: app.send_state({})):
+        with pytest.raises(remotedev.ClosedError):
+            send()
 
 
 def test_monitor_and_socket_bad_arguments(relay: remotedev.Relay) -> None:
