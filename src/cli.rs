@@ -202,9 +202,12 @@ fn parse_size(text: &str) -> Result<usize, String> {
         "gb" => 1 << 30,
         other => return Err(format!("unknown size unit {other:?} (use b, kb, mb or gb)")),
     };
-    n.checked_mul(scale)
-        .filter(|n| *n > 0)
-        .ok_or_else(|| format!("{text:?} is out of range"))
+    n.checked_mul(scale).filter(|n| *n > 0).ok_or_else(|| {
+        format!(
+            "{text:?} is out of range: give 1 byte or more, at most {}",
+            usize::MAX
+        )
+    })
 }
 
 /// Runs the relay as the `remotedev` command: parses `args` (the first one is the

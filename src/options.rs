@@ -48,10 +48,12 @@ pub fn millis(field: &'static str, ms: i64) -> Result<Duration, InvalidOption> {
 /// [`InvalidOption`] naming `field` when `secs` is negative, NaN or infinite.
 pub fn seconds(field: &'static str, secs: f64) -> Result<Duration, InvalidOption> {
     Duration::try_from_secs_f64(secs).map_err(|_| {
-        InvalidOption::new(
-            field,
-            format!("must be a finite number of seconds >= 0, got {secs}"),
-        )
+        let why = if secs.is_finite() && secs > 0.0 {
+            "is too large (at most about 5.8e11 years)"
+        } else {
+            "must be a finite number of seconds >= 0"
+        };
+        InvalidOption::new(field, format!("{why}, got {secs}"))
     })
 }
 
