@@ -325,11 +325,13 @@ async fn serve(options: RelayOptions, open: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("remotedev relay listening on {}", relay.url());
+    // Whoever started us may stop reading stdout after the first line (a supervisor,
+    // a test): a closed pipe must not end the relay, so no println! (which panics).
+    say(format_args!("remotedev relay listening on {}", relay.url()));
     let ui = (crate::relay::ui::BUILT_IN && serve_ui)
         .then(|| crate::relay::ui::page_url(relay.local_addr(), relay.is_secure()));
     if let Some(url) = &ui {
-        println!("remotedev monitor UI at {url}");
+        say(format_args!("remotedev monitor UI at {url}"));
     }
     if open {
         match ui {
@@ -353,6 +355,13 @@ async fn serve(options: RelayOptions, open: bool) -> ExitCode {
     tracing::info!("shutting down");
     relay.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// One line on stdout, flushed; a closed stdout is ignored.
+fn say(line: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// On a thread of its own: a browser command may take a while or never return.
