@@ -407,7 +407,8 @@ enum remotedev_status remotedev_app_connect(const struct remotedev_app *app, uin
  * Starts a new log with `state_json` (JSON text) as the initial state (`INIT`). Kept
  * and sent after reconnecting when not connected. Statuses:
  * `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_JSON`,
- * `REMOTEDEV_STATUS_QUEUE_FULL`. Never blocks.
+ * `REMOTEDEV_STATUS_QUEUE_FULL`, `REMOTEDEV_STATUS_CLOSED` once the app was closed
+ * (nothing would ever send it). Never blocks.
  */
 enum remotedev_status remotedev_app_init(const struct remotedev_app *app, const char *state_json);
 

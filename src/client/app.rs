@@ -317,8 +317,8 @@ impl AppClient {
     /// [`ClientError::Closed`] once the client is closed; [`ClientError::InvalidJson`]
     /// when `state` is not JSON text.
     pub fn init(&self, state: &str) -> Result<(), ClientError> {
-        self.check_open()?;
         valid_json(state)?;
+        self.check_open()?;
         let mut s = lock(&self.inner.state);
         s.history.reset(state.to_owned());
         s.actions_since_init = 0;
@@ -340,9 +340,9 @@ impl AppClient {
     /// [`ClientError::Closed`] once the client is closed; [`ClientError::InvalidJson`]
     /// when `action` or `state` is not JSON text.
     pub fn send(&self, action: &str, state: &str) -> Result<(), ClientError> {
-        self.check_open()?;
         valid_json(action)?;
         valid_json(state)?;
+        self.check_open()?;
         let lifted = lift_action(action);
         let mut s = lock(&self.inner.state);
         s.history.push(lifted.clone(), state.to_owned());
@@ -367,8 +367,8 @@ impl AppClient {
     /// [`ClientError::Closed`] once the client is closed; [`ClientError::InvalidJson`]
     /// when `lifted` is not JSON text.
     pub fn send_state(&self, lifted: &str) -> Result<(), ClientError> {
-        self.check_open()?;
         valid_json(lifted)?;
+        self.check_open()?;
         let mut s = lock(&self.inner.state);
         if s.streaming {
             self.inner.post(

@@ -78,7 +78,8 @@ pub extern "C" fn remotedev_app_connect(
 /// Starts a new log with `state_json` (JSON text) as the initial state (`INIT`). Kept
 /// and sent after reconnecting when not connected. Statuses:
 /// `REMOTEDEV_STATUS_INVALID_UTF8`, `REMOTEDEV_STATUS_INVALID_JSON`,
-/// `REMOTEDEV_STATUS_QUEUE_FULL`. Never blocks.
+/// `REMOTEDEV_STATUS_QUEUE_FULL`, `REMOTEDEV_STATUS_CLOSED` once the app was closed
+/// (nothing would ever send it). Never blocks.
 #[no_mangle]
 pub extern "C" fn remotedev_app_init(
     app: *const remotedev_app,

@@ -391,7 +391,7 @@ static void test_bad_input(void) {
   remotedev_connection_state cs;
   CHECK_OK(remotedev_app_state(app, &cs));
   CHECK(cs == REMOTEDEV_CONNECTION_STATE_CLOSED);
-  CHECK_STATUS(remotedev_app_init(app, "{}"), REMOTEDEV_STATUS_OK); /* kept for later */
+  CHECK_STATUS(remotedev_app_init(app, "{}"), REMOTEDEV_STATUS_CLOSED); /* never sent: refused */
   remotedev_message *m = NULL;
   CHECK_STATUS(remotedev_app_next(app, 50, &m), REMOTEDEV_STATUS_CLOSED);
   CHECK(m == NULL);
@@ -624,7 +624,7 @@ static void test_app_with_real_monitor(void) {
 
   remotedev_string_free(id);
   CHECK_OK(remotedev_app_close(app));
-  CHECK_STATUS(remotedev_app_send_action(app, "{}", "{}"), REMOTEDEV_STATUS_OK); /* queued */
+  CHECK_STATUS(remotedev_app_send_action(app, "{}", "{}"), REMOTEDEV_STATUS_CLOSED);
   remotedev_app_free(app);
   CHECK_OK(remotedev_monitor_close(mon));
   remotedev_monitor_free(mon);
