@@ -108,8 +108,9 @@ impl BlockingSocket {
     /// As [`Socket::create`]; [`ClientError::Io`] when the runtime cannot start.
     pub fn create(url: &str, options: SocketOptions) -> Result<BlockingSocket, ClientError> {
         let rt = runtime()?;
-        let socket = rt.block_on(async { Socket::create(url, options) })?;
-        let events = std::sync::Mutex::new(socket.listener());
+        let (socket, listener) =
+            rt.block_on(async { Socket::create_with_listener(url, options) })?;
+        let events = std::sync::Mutex::new(listener);
         Ok(BlockingSocket { rt, socket, events })
     }
 

@@ -333,7 +333,16 @@ impl Socket {
     /// # Errors
     /// [`ClientError::InvalidUrl`] for a URL that is not `ws://` / `wss://` or that the
     /// connector cannot reach, [`ClientError::InvalidOption`] for bad options.
-    pub fn create(url: &str, mut options: SocketOptions) -> Result<Socket, ClientError> {
+    pub fn create(url: &str, options: SocketOptions) -> Result<Socket, ClientError> {
+        Self::create_with_listener(url, options).map(|(socket, _)| socket)
+    }
+
+    /// [`Socket::create`], with a listener subscribed before the connection task
+    /// starts, so it sees every event from the first `Connecting` on.
+    pub(crate) fn create_with_listener(
+        url: &str,
+        mut options: SocketOptions,
+    ) -> Result<(Socket, broadcast::Receiver<SocketEvent>), ClientError> {
         options.validate()?;
         let endpoint = Endpoint::parse(url)?;
         options.connector = options.connector_for(url, &endpoint)?;
@@ -350,6 +359,7 @@ impl Socket {
             last_error: Mutex::new(None),
         });
         let options = Arc::new(options);
+        let listener = shared.events.subscribe();
         task::spawn(task::Task {
             shared: shared.clone(),
             cmds: rx,
@@ -359,12 +369,13 @@ impl Socket {
             queue: VecDeque::new(),
             generation: 0,
         });
-        Ok(Socket {
+        let socket = Socket {
             shared,
             cmds,
             options,
             url: url.into(),
-        })
+        };
+        Ok((socket, listener))
     }
 
     /// The URL the socket connects to.
