@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -456,22 +454,9 @@ async fn report_channel_add_to_all_subscribers_and_get_report() {
     m2.silent_for(Duration::from_millis(100)).await;
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "remotedev-test-{tag}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test]
 async fn reports_survive_a_restart_on_a_file_store() {
-    let dir = temp_dir("file");
+    let dir = common::temp_dir("file");
     let mut o = options();
     o.store = StoreLocation::File(dir.join("reports.sqlite3"));
     let r = relay(o.clone()).await;
@@ -499,17 +484,8 @@ fn cli(data_home: &std::path::Path, args: &[&str]) -> (std::process::Child, Stri
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("remotedev relay listening on ws://")
-        .unwrap_or_else(|| panic!("{line}"))
-        .trim_end_matches("/socketcluster/")
-        .to_owned();
-    (child, format!("http://{url}"))
+    let url = common::spawned_relay_url(&mut child);
+    (child, format!("http://{}", common::host_port(&url)))
 }
 
 fn stop(mut child: std::process::Child) {
@@ -523,7 +499,7 @@ fn stop(mut child: std::process::Child) {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn cli_default_store_is_a_file_in_the_data_dir_that_survives_restarts() {
-    let home = temp_dir("xdg");
+    let home = common::temp_dir("xdg");
     let client = reqwest::Client::new();
     let (child, url) = cli(&home, &[]);
     let id = answer(

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -14,19 +13,6 @@ use std::time::Duration;
 
 use common::Peer;
 use serde_json::{json, Value};
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "remotedev-faults-{tag}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A relay process on a free port with its database at `db`; `fsize` limits the size
 /// of files it writes (RLIMIT_FSIZE soft limit, the hard limit stays unlimited so it
@@ -59,16 +45,8 @@ impl Relay {
             .stderr(Stdio::null())
             .spawn()
             .expect("relay starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("remotedev relay listening on ws://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .trim_end_matches("/socketcluster/")
-            .to_owned();
+        let url = common::spawned_relay_url(&mut child);
+        let addr = common::host_port(&url);
         Relay {
             child,
             http: format!("http://{addr}/"),
@@ -135,7 +113,7 @@ async fn rows(http: &str) -> std::collections::HashMap<String, (String, String)>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_uploads_loses_no_acknowledged_report() {
-    let dir = temp_dir("kill9");
+    let dir = common::temp_dir("kill9");
     let db = dir.join("reports.sqlite3");
     // (title, id, payload) of every upload that got a 200
     let acked: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
@@ -217,7 +195,7 @@ async fn sockets_still_relay(ws: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_refuses_uploads_with_a_5xx_and_the_relay_goes_on() {
-    let dir = temp_dir("full");
+    let dir = common::temp_dir("full");
     let db = dir.join("reports.sqlite3");
     let mut relay = Relay::start(&db, Some(512 * 1024));
     let mut acked = Vec::new();
@@ -300,7 +278,7 @@ impl Drop for Immutable {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_database_refuses_uploads_with_a_5xx_and_the_relay_goes_on() {
-    let dir = temp_dir("ro");
+    let dir = common::temp_dir("ro");
     let db = dir.join("reports.sqlite3");
     let mut relay = Relay::start(&db, None);
     let (status, first) = post(&relay.http, &report("before", 100)).await.unwrap();

@@ -4,7 +4,7 @@
 //! expired, plain `ws://` against TLS) and the relay's refusals of bad files.
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -393,15 +393,7 @@ fn cli_https_serves_and_bad_flags_exit_1_with_one_line() {
         &s("--cert"),
         &p("chain.pem"),
     ]);
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("remotedev relay listening on ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_owned();
+    let url = common::spawned_relay_url(&mut child);
     assert!(url.starts_with("wss://127.0.0.1:"), "{url}");
     let https = url
         .replacen("wss://", "https://", 1)

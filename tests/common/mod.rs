@@ -165,3 +165,38 @@ impl Peer {
         }
     }
 }
+
+/// A fresh folder for one test under the system's temporary folder.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "remotedev-test-{tag}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The relay URL (`ws://…/socketcluster/` or `wss://…`) of a `remotedev` process,
+/// read from its first stdout line; the process must have a piped stdout.
+pub fn spawned_relay_url(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("a piped stdout"))
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("remotedev relay listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned()
+}
+
+/// `HOST:PORT` of a `ws://HOST:PORT/socketcluster/` URL.
+pub fn host_port(url: &str) -> &str {
+    url.strip_prefix("ws://")
+        .unwrap_or_else(|| panic!("not a ws:// URL: {url}"))
+        .trim_end_matches("/socketcluster/")
+}
