@@ -8,26 +8,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
 
-# --- node ---
-stamp="node_modules/.interop-lock.sha256"
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-  echo "[interop setup] npm ci" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
-  echo "$want" > "$stamp"
-fi
-
-# --- browser ---
-if [[ -z "${CHROMIUM_BIN:-}" ]] && ! command -v chromium >/dev/null 2>&1 \
-   && ! command -v chromium-browser >/dev/null 2>&1; then
-  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    echo "[interop setup] apt-get install chromium" >&2
-    apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq chromium >&2
-  else
-    echo "[interop setup] chromium is missing: apt-get install chromium (or set CHROMIUM_BIN)" >&2
-  fi
-fi
+# shellcheck source=../lib/setup.sh
+source "$HERE/../lib/setup.sh"
+npm_ci_once interop .interop-lock.sha256
+# Only test/access-browser.test.mjs needs it, and it says so when it is missing.
+ensure_chromium interop || true
 
 # --- python ---
 if [[ -n "${INTEROP_PYTHON:-}" ]]; then
