@@ -204,7 +204,7 @@ impl Access {
                         format!(
                             "Host {name} refused: this relay listens on loopback and answers \
                              only loopback names (DNS rebinding protection; --allowOrigin \
-                             http://{name}:PORT allows it)"
+                             http://{name} allows it, any port)"
                         ),
                     ));
                 }
