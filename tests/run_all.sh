@@ -19,6 +19,8 @@ cargo fmt --all -- --check
 
 step "cargo clippy -D warnings (workspace: the library and tools/)"
 cargo clippy --workspace --all-targets -- -D warnings
+# the in-process relay the fuzz targets drive (fuzz/ itself needs nightly: not run here)
+cargo clippy -p remotedev --lib --features fuzzing -- -D warnings
 
 step "openssl and curl (the TLS tests make their test CA with openssl and query the https report API with curl)"
 need=()

@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use tokio_util::sync::CancellationToken;
 
+use super::access::Access;
 use super::burst_read::BurstRead;
 use super::hub::Hub;
 use super::{session, RelayOptions};
@@ -26,10 +27,17 @@ use crate::liveness::Alive;
 use crate::protocol::{classify, Frame, Inbound};
 use crate::store::{ReportStore, StoreLocation};
 
+/// The address the in-process relay pretends to be bound to (loopback: the default
+/// origin policy).
+fn loopback() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 8000))
+}
+
 /// One relay hub (with an in-memory report store) on a paused-clock runtime.
 pub struct Harness {
     rt: tokio::runtime::Runtime,
     hub: Arc<Hub>,
+    access: Arc<Access>,
 }
 
 impl Default for Harness {
@@ -74,8 +82,9 @@ impl Harness {
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
+        let access = Arc::new(Access::new(&options, loopback()));
         let hub = Arc::new(Hub::new(options, store));
-        Harness { rt, hub }
+        Harness { rt, hub, access }
     }
 
     /// Sends each `(peer, frame)` in order to socket 0 or 1 (each starts with a valid
@@ -86,6 +95,7 @@ impl Harness {
     /// When an invariant above does not hold.
     pub fn run(&self, frames: &[(usize, String)], handshake: bool) -> [Vec<String>; 2] {
         let hub = self.hub.clone();
+        let access = self.access.clone();
         let out = self.rt.block_on(async move {
             let shutdown = CancellationToken::new();
             let mut sessions = Vec::new();
@@ -108,9 +118,15 @@ impl Harness {
                     ws,
                     hub.clone(),
                     shutdown.clone(),
+                    access.clone(),
+                    None,
                 )));
+                // tungstenite's default 128 KiB read buffer is zeroed per socket: most of
+                // an input's time, for frames of a few KiB.
+                let client_config = WebSocketConfig::default().read_buffer_size(4 * 1024);
                 let ws: WebSocketStream<DuplexStream> =
-                    WebSocketStream::from_raw_socket(client, Role::Client, None).await;
+                    WebSocketStream::from_raw_socket(client, Role::Client, Some(client_config))
+                        .await;
                 clients.push(ws.split());
             }
             let mut sent: [HashMap<String, usize>; 2] = Default::default();
@@ -243,6 +259,7 @@ impl ReportApi {
             graphql: super::graphql::schema(store),
             shutdown: CancellationToken::new(),
             tasks: tokio_util::task::TaskTracker::new(),
+            access: Arc::new(Access::new(&RelayOptions::default(), loopback())),
         };
         (shared, watcher)
     }
