@@ -39,6 +39,8 @@ step "cargo test (unit, integration, conformance, client against all three relay
 # tests/examples.rs runs the example programs as other tools do
 cargo build --workspace --examples
 cargo test --workspace --all-targets
+# fuzz findings replayed through the fuzz harness (feature fuzzing; fuzz/ needs nightly)
+cargo test -p remotedev --features fuzzing --test fuzz_regressions
 
 step "C and Objective-C: header freshness, gcc/clang x shared/static, valgrind, GNUstep"
 bash tests/c/run.sh

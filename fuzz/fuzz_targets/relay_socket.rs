@@ -13,19 +13,7 @@ thread_local! {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let handshake = data.first().is_none_or(|b| b & 0x80 == 0);
-    let frames: Vec<(usize, String)> = data
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty())
-        .take(64)
-        .map(|line| {
-            (
-                (line[0] & 1) as usize,
-                String::from_utf8_lossy(&line[1..]).into_owned(),
-            )
-        })
-        .collect();
     HARNESS.with(|h| {
-        h.run(&frames, handshake);
+        h.run_input(data);
     });
 });

@@ -27,6 +27,24 @@ use crate::liveness::Alive;
 use crate::protocol::{classify, Frame, Inbound};
 use crate::store::{ReportStore, StoreLocation};
 
+/// Waits for a task to end within 30 s of the paused clock. The report store runs on
+/// a thread of its own that tokio's paused clock cannot see: while a store job (a
+/// `getReport`, a report list) runs, the runtime looks idle and the clock jumps to the
+/// next timer. So a task that has not ended also gets real time (up to 1 s) for the
+/// store thread to finish, before it counts as stuck.
+async fn ended<T>(
+    task: &mut tokio::task::JoinHandle<T>,
+) -> Option<Result<T, tokio::task::JoinError>> {
+    for _ in 0..100 {
+        if let Ok(result) = tokio::time::timeout(Duration::from_secs(30), &mut *task).await {
+            return Some(result);
+        }
+        // blocks the runtime, so the paused clock stands still meanwhile
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
 /// The address the in-process relay pretends to be bound to (loopback: the default
 /// origin policy).
 fn loopback() -> std::net::SocketAddr {
@@ -87,6 +105,28 @@ impl Harness {
         Harness { rt, hub, access }
     }
 
+    /// Runs one fuzz input: lines, a line's first byte picks the socket (odd: the
+    /// second) and, on the first line, bit 0x80 set means no valid handshake first; the
+    /// rest of the line is the frame (at most 64 lines).
+    ///
+    /// # Panics
+    /// When an invariant of [`Harness::run`] does not hold.
+    pub fn run_input(&self, data: &[u8]) -> [Vec<String>; 2] {
+        let handshake = data.first().is_none_or(|b| b & 0x80 == 0);
+        let frames: Vec<(usize, String)> = data
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .take(64)
+            .map(|line| {
+                (
+                    (line[0] & 1) as usize,
+                    String::from_utf8_lossy(&line[1..]).into_owned(),
+                )
+            })
+            .collect();
+        self.run(&frames, handshake)
+    }
+
     /// Sends each `(peer, frame)` in order to socket 0 or 1 (each starts with a valid
     /// `#handshake` when `handshake` is set), closes both, and checks the invariants.
     /// Returns every frame the two sockets received.
@@ -132,16 +172,23 @@ impl Harness {
             let mut sent: [HashMap<String, usize>; 2] = Default::default();
             let mut readers = Vec::new();
             let mut writers = Vec::new();
-            for (tx, mut rx) in clients {
+            // What each client received, shared so that a hang can be described.
+            let received: [Arc<std::sync::Mutex<Vec<String>>>; 2] = Default::default();
+            for ((tx, mut rx), got) in clients.into_iter().zip(received.iter().cloned()) {
                 writers.push(tx);
                 readers.push(tokio::spawn(async move {
-                    let mut got = Vec::new();
-                    while let Some(Ok(m)) = rx.next().await {
-                        if let Message::Text(t) = m {
-                            got.push(t.to_string());
+                    let end = loop {
+                        match rx.next().await {
+                            Some(Ok(Message::Text(t))) => got.lock().unwrap().push(t.to_string()),
+                            Some(Ok(Message::Close(c))) => {
+                                got.lock().unwrap().push(format!("<close {c:?}>"));
+                            }
+                            Some(Ok(_)) => {}
+                            Some(Err(e)) => break format!("<error {e}>"),
+                            None => break "<end>".to_owned(),
                         }
-                    }
-                    got
+                    };
+                    got.lock().unwrap().push(end);
                 }));
             }
             if handshake {
@@ -161,22 +208,30 @@ impl Harness {
                 tokio::task::yield_now().await;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+            let mut closed = Vec::new();
             for w in &mut writers {
-                let _ = w.close().await;
+                closed.push(w.close().await.map_err(|e| e.to_string()));
             }
-            let mut got: [Vec<String>; 2] = Default::default();
-            for (i, r) in readers.into_iter().enumerate() {
-                got[i] = tokio::time::timeout(Duration::from_secs(30), r)
-                    .await
-                    .expect("a socket never closed")
-                    .expect("reader");
+            for (i, mut r) in readers.into_iter().enumerate() {
+                if ended(&mut r).await.is_none() {
+                    let got = received[i].lock().unwrap();
+                    let tail = &got[got.len().saturating_sub(4)..];
+                    panic!(
+                        "socket {i} never closed: its close {:?}, sessions finished {:?}, \
+                         {} sockets in the hub, {} frames received, the last: {tail:?}",
+                        closed[i],
+                        sessions.iter().map(|s| s.is_finished()).collect::<Vec<_>>(),
+                        hub.connections(),
+                        got.len(),
+                    );
+                }
             }
-            for s in sessions {
-                if let Err(e) = tokio::time::timeout(Duration::from_secs(30), s)
-                    .await
-                    .expect("a session never ended")
-                {
-                    std::panic::resume_unwind(e.into_panic());
+            let got: [Vec<String>; 2] = received.map(|g| std::mem::take(&mut *g.lock().unwrap()));
+            for mut s in sessions {
+                match ended(&mut s).await {
+                    None => panic!("a session never ended"),
+                    Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
+                    Some(Ok(())) => {}
                 }
             }
             for i in 0..2 {
