@@ -74,7 +74,7 @@ impl Harness {
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
-        let hub = Arc::new(Hub::new(options, store));
+        let hub = Arc::new(Hub::new(options, store, None));
         Harness { rt, hub }
     }
 
@@ -231,7 +231,7 @@ impl ReportApi {
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
-        let hub = Arc::new(Hub::new(options, store.clone()));
+        let hub = Arc::new(Hub::new(options, store.clone(), None));
         let watcher = hub.register();
         {
             let mut route = watcher.route();
