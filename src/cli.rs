@@ -495,8 +495,8 @@ mod tests {
         let args = Args::try_parse_from(["remotedev", "--redis", "localhost:6379"]).unwrap();
         let e = relay_options(&args).unwrap_err();
         assert!(e.contains("redis") && e.contains("redis://"), "{e}");
-        let args =
-            Args::try_parse_from(["remotedev", "--redis", "redis://h", "--cluster", "a b"]).unwrap();
+        let args = Args::try_parse_from(["remotedev", "--redis", "redis://h", "--cluster", "a b"])
+            .unwrap();
         assert!(relay_options(&args).unwrap_err().contains("cluster"));
         assert!(Args::try_parse_from(["remotedev", "--cluster", "x"]).is_err());
     }

@@ -176,7 +176,6 @@ impl Hub {
 
     /// `None` without cluster mode, else whether Redis is connected right now (for a
     /// readiness check).
-    #[allow(dead_code)]
     pub(crate) fn redis_connected(&self) -> Option<bool> {
         self.cluster.as_ref().map(|c| c.is_connected())
     }

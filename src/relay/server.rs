@@ -179,10 +179,10 @@ impl Relay {
         }
     }
 
-    /// `None` without `--redis`; otherwise whether the relay is connected to Redis now
-    /// (cross-relay delivery works). For a readiness check.
-    #[allow(dead_code)]
-    pub(crate) fn redis_connected(&self) -> Option<bool> {
+    /// Cluster mode: `None` without [`RelayOptions::redis`]; otherwise whether the relay
+    /// is connected to Redis right now, i.e. cross-relay delivery works (for readiness
+    /// checks). Cheap: one atomic load.
+    pub fn redis_connected(&self) -> Option<bool> {
         self.hub.redis_connected()
     }
 }

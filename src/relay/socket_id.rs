@@ -61,7 +61,10 @@ mod tests {
         let ids = SocketIds::with_node(Some([0xff, 0, 1, 2, 3, 4]));
         let a = ids.next();
         assert_eq!(a.len(), 20);
-        assert!(a.starts_with(&URL_SAFE_NO_PAD.encode([0xff, 0, 1, 2, 3, 4])), "{a}");
+        assert!(
+            a.starts_with(&URL_SAFE_NO_PAD.encode([0xff, 0, 1, 2, 3, 4])),
+            "{a}"
+        );
         assert_ne!(a, ids.next());
     }
 }

@@ -142,7 +142,10 @@ mod tests {
     fn no_data_and_targeted() {
         let bytes = encode(Kind::Targeted, "node0001", "sc-abc", None);
         let e = decode(&bytes).unwrap();
-        assert_eq!((e.kind, e.channel, e.data), (Kind::Targeted, "sc-abc", None));
+        assert_eq!(
+            (e.kind, e.channel, e.data),
+            (Kind::Targeted, "sc-abc", None)
+        );
         let empty = encode(Kind::Publish, "node0001", "respond", Some(""));
         assert_eq!(decode(&empty).unwrap().data, Some(""));
     }

@@ -258,8 +258,7 @@ impl Cluster {
 
 /// The node id inside a socket id of the reference format (20 characters), if any.
 pub(crate) fn owner(socket_id: &str) -> Option<&str> {
-    (socket_id.len() == 20 && socket_id.is_char_boundary(NODE_LEN))
-        .then(|| &socket_id[..NODE_LEN])
+    (socket_id.len() == 20 && socket_id.is_char_boundary(NODE_LEN)).then(|| &socket_id[..NODE_LEN])
 }
 
 /// Parses a Redis URL (`redis://[user:password@]host[:port][/db]`, `rediss://` is not
@@ -268,14 +267,18 @@ pub(crate) fn owner(socket_id: &str) -> Option<&str> {
 /// # Errors
 /// [`InvalidOption`] for `redis` naming what is wrong.
 pub(crate) fn redis_client(url: &str) -> Result<redis::Client, InvalidOption> {
-    if !url.starts_with("redis://") && !url.starts_with("redis+unix://") && !url.starts_with("unix://") {
+    if !url.starts_with("redis://")
+        && !url.starts_with("redis+unix://")
+        && !url.starts_with("unix://")
+    {
         return Err(InvalidOption::new(
             "redis",
             format!("must be a redis://HOST:PORT[/DB] URL, got {url:?}"),
         ));
     }
-    redis::Client::open(url)
-        .map_err(|e| InvalidOption::new("redis", format!("is not a usable Redis URL ({url:?}): {e}")))
+    redis::Client::open(url).map_err(|e| {
+        InvalidOption::new("redis", format!("is not a usable Redis URL ({url:?}): {e}"))
+    })
 }
 
 /// Checks a `--cluster` name: it becomes part of Redis key and channel names.
