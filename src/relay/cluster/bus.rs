@@ -62,6 +62,7 @@ pub(crate) async fn run(cluster: Arc<Cluster>, hub: Weak<Hub>, mut rx: mpsc::Rec
             Ok((conn, sink, stream)) => {
                 backoff = MIN_BACKOFF;
                 cluster.resync.store(true, Ordering::Relaxed);
+                cluster.dropping.store(false, Ordering::Relaxed);
                 cluster.connected.store(true, Ordering::Relaxed);
                 if outage {
                     tracing::warn!("Redis at {url} is back: cross-relay delivery resumed");
@@ -240,6 +241,7 @@ async fn flush(
             return Err(e);
         }
         metrics::counter!("remotedev_redis_published_total").increment(published);
+        tracing::trace!("sent {published} messages to Redis");
     }
     Ok(goodbye)
 }
@@ -256,6 +258,11 @@ fn deliver(cluster: &Cluster, hub: &Weak<Hub>, payload: &[u8]) {
     if e.origin == cluster.node {
         return;
     }
+    tracing::trace!(
+        from = e.origin,
+        channel = e.channel,
+        "message from another relay"
+    );
     metrics::counter!("remotedev_redis_received_total").increment(1);
     let lag = envelope::now_micros().saturating_sub(e.sent_micros);
     metrics::histogram!("remotedev_redis_lag_seconds").record(lag as f64 / 1e6);

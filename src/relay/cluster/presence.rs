@@ -75,6 +75,7 @@ impl Presence {
             .ignore();
         pipe.smembers(names.nodes());
         let (members,): (Vec<String>,) = pipe.query_async(conn).await?;
+        tracing::trace!("heartbeat: nodes {members:?}");
         let others: Vec<String> = members.into_iter().filter(|n| n != me).collect();
         if others.is_empty() {
             self.announced.clear();

@@ -658,3 +658,75 @@ export function startApp(t, relay, lib, { name, holdSubscribeMs = 0, sendOn } = 
   defer(t, () => app.kill());
   return app;
 }
+
+// ---------------------------------------------------------------------------------------
+// Cluster mode (issue 15): a private redis-server and relays sharing it
+// ---------------------------------------------------------------------------------------
+
+export const REDIS_BIN = process.env.REDIS_SERVER || 'redis-server';
+
+async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function portOpen(port) {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * A private redis-server on a free loopback port (no persistence, data dir in a temp
+ * folder), killed when the test ends. `kill()` stops it (SIGKILL), `start()` starts it
+ * again on the same port.
+ */
+export async function startRedis(t) {
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remotedev-redis-'));
+  const port = await freePort();
+  const redis = { port, url: `redis://127.0.0.1:${port}`, proc: null };
+  redis.start = async () => {
+    const proc = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.on('error', (e) => console.error(`cannot run ${REDIS_BIN} (tests/interop/setup.sh installs it): ${e.message}`));
+    redis.proc = proc;
+    redis.exited = new Promise((r) => proc.on('exit', r));
+    await waitFor(() => portOpen(port), { timeout: 10000, message: `redis-server on port ${port}` });
+  };
+  redis.kill = async () => {
+    if (!redis.proc || redis.proc.exitCode !== null || redis.proc.signalCode !== null) return;
+    redis.proc.kill('SIGKILL');
+    await redis.exited;
+  };
+  await redis.start();
+  defer(t, async () => {
+    await redis.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return redis;
+}
+
+/**
+ * A relay in cluster mode on `redis` (info logging, so the test can see when it is
+ * connected to Redis); resolves once it is.
+ */
+export async function startClusterRelay(t, redis, opts = {}) {
+  const relay = await startRelay(t, {
+    ...opts,
+    logLevel: Number(process.env.CLUSTER_LOG_LEVEL || 3),
+    extraArgs: ['--redis', redis.url, '--cluster', opts.cluster || 'interop', ...(opts.extraArgs || [])],
+  });
+  await waitFor(() => relay.log().includes('connected to Redis'), { timeout: 15000, message: 'relay connected to Redis' });
+  return relay;
+}
