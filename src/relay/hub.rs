@@ -182,8 +182,11 @@ impl Hub {
 
     /// Logged-in sockets and their roles (cluster mode rewrites its Redis record of them).
     pub(crate) fn logged_in(&self) -> Vec<(Arc<str>, Role)> {
-        read(&self.peers)
-            .values()
+        // Route locks are taken after the peer table's lock is released: a closing
+        // socket holds its route lock while it removes itself from the table.
+        let peers: Vec<Arc<Peer>> = read(&self.peers).values().cloned().collect();
+        peers
+            .iter()
             .filter_map(|p| p.route().role.map(|r| (p.id.clone(), r)))
             .collect()
     }

@@ -148,7 +148,20 @@ export function relayAvailable() {
  * Start the relay on an ephemeral port (report store in memory unless `db` says
  * otherwise). Registers a SIGTERM shutdown with `t.after` when a test context is given.
  */
-export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, db = ':memory:', extraArgs = [], tls } = {}) {
+export async function startRelay(t, opts = {}) {
+  // INTEROP_SPLIT=1 runs a suite with apps and monitors on different relays: each
+  // plain relay gets a private redis-server and a second relay of the same cluster,
+  // which `connectMonitor` uses (issue 15).
+  if (process.env.INTEROP_SPLIT === '1' && !opts.tls && !opts.noSplit) {
+    const redis = await startRedis(t);
+    const relay = await startClusterRelay(t, redis, { ...opts, noSplit: true });
+    relay.monitorRelay = await startClusterRelay(t, redis, { ...opts, noSplit: true });
+    return relay;
+  }
+  return startSingleRelay(t, opts);
+}
+
+async function startSingleRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, db = ':memory:', extraArgs = [], tls } = {}) {
   const args = ['--hostname', '127.0.0.1', '--port', '0', '--pingInterval', String(pingInterval),
     '--pingTimeout', String(pingTimeout), '--logLevel', String(logLevel)];
   if (maxPayload != null) args.push('--maxPayload', String(maxPayload));
@@ -419,7 +432,8 @@ export async function connectClient(t, relay, gen, opts = {}) {
  * app START with a targeted `sc-<id>` START.
  */
 export async function connectMonitor(t, relay, gen, { broadcastStart = false, answerStart = false, label } = {}) {
-  const m = await connectClient(t, relay, gen, { label: label || `monitor(${gen})` });
+  // INTEROP_SPLIT=1: monitors use the relay's cluster peer (see startRelay)
+  const m = await connectClient(t, relay.monitorRelay || relay, gen, { label: label || `monitor(${gen})` });
   m.loginReply = await m.invoke('login', {});
   m.log = await m.subscribe(m.loginReply);
   if (answerStart) {
