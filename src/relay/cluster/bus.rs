@@ -49,7 +49,7 @@ pub(crate) async fn run(cluster: Arc<Cluster>, hub: Weak<Hub>, mut rx: mpsc::Rec
             return;
         }
     };
-    let url = &cluster.url;
+    let url = &cluster.shown;
     let mut backoff = MIN_BACKOFF;
     let mut outage = false;
     let mut presence = Presence::default();

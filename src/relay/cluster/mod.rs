@@ -111,6 +111,8 @@ pub(crate) struct Cluster {
     node: String,
     node_bytes: [u8; 6],
     url: String,
+    /// `url` without its password, for logs.
+    shown: String,
     names: Names,
     tx: mpsc::Sender<Out>,
     queued_bytes: AtomicUsize,
@@ -140,6 +142,7 @@ impl Cluster {
             node,
             node_bytes,
             url: url.to_owned(),
+            shown: redacted(url),
             names: Names::new(cluster, db),
             tx,
             queued_bytes: AtomicUsize::new(0),
@@ -261,6 +264,21 @@ pub(crate) fn owner(socket_id: &str) -> Option<&str> {
     (socket_id.len() == 20 && socket_id.is_char_boundary(NODE_LEN)).then(|| &socket_id[..NODE_LEN])
 }
 
+/// The URL without its password, for logs and error texts.
+pub(crate) fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{}", &rest[at + 1..])
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// Parses a Redis URL (`redis://[user:password@]host[:port][/db]`, `rediss://` is not
 /// built in).
 ///
@@ -273,11 +291,17 @@ pub(crate) fn redis_client(url: &str) -> Result<redis::Client, InvalidOption> {
     {
         return Err(InvalidOption::new(
             "redis",
-            format!("must be a redis://HOST:PORT[/DB] URL, got {url:?}"),
+            format!(
+                "must be a redis://HOST:PORT[/DB] URL, got {:?}",
+                redacted(url)
+            ),
         ));
     }
     redis::Client::open(url).map_err(|e| {
-        InvalidOption::new("redis", format!("is not a usable Redis URL ({url:?}): {e}"))
+        InvalidOption::new(
+            "redis",
+            format!("is not a usable Redis URL ({:?}): {e}", redacted(url)),
+        )
     })
 }
 
@@ -324,6 +348,17 @@ mod tests {
         assert!(validate_cluster_name("").is_err());
         assert!(validate_cluster_name("a b").is_err());
         assert!(validate_cluster_name("a:b").is_err());
+    }
+
+    #[test]
+    fn passwords_stay_out_of_texts() {
+        assert_eq!(redacted("redis://:pw@h:1/2"), "redis://:***@h:1/2");
+        assert_eq!(redacted("redis://u:pw@h"), "redis://u:***@h");
+        assert_eq!(redacted("redis://h:1"), "redis://h:1");
+        let e = redis_client("redis://u:secret@h:notaport")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secret"), "{e}");
     }
 
     #[test]
