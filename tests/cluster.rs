@@ -45,6 +45,8 @@ impl Redis {
         let child = Command::new(&bin)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
+            // DEBUG SLEEP makes a slow Redis (loopback clients only)
+            .args(["--enable-debug-command", "local"])
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
@@ -313,6 +315,71 @@ async fn traffic_resumes_after_redis_restarts() {
     assert_eq!(mb.text().await, published("log", r#"{"n":3}"#));
     mb.silent_for(Duration::from_millis(500)).await;
     ma.silent_for(Duration::from_millis(10)).await;
+}
+
+/// Makes the redis-server answer nothing for `secs` (a slow or stuck Redis).
+fn stall_redis(port: u16, secs: u32) -> std::thread::JoinHandle<(String, Duration)> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let arg = secs.to_string();
+    let cmd = format!(
+        "*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n${}\r\n{arg}\r\n",
+        arg.len()
+    );
+    conn.write_all(cmd.as_bytes()).unwrap();
+    let sent = Instant::now();
+    std::thread::spawn(move || {
+        let mut reply = [0u8; 5];
+        let n = conn.read(&mut reply).unwrap_or(0);
+        (
+            String::from_utf8_lossy(&reply[..n]).into_owned(),
+            sent.elapsed(),
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_redis_never_holds_up_local_delivery() {
+    let redis = Redis::start();
+    let (a, b) = (
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+    );
+    connected(&[&a, &b]).await;
+    let mut ma = Peer::login(&a.url(), MONITOR).await;
+    let mut mb = Peer::login(&b.url(), MONITOR).await;
+    let mut app = Peer::login(&a.url(), APP).await;
+    app.transmit("log", "0").await;
+    assert_eq!(mb.text().await, published("log", "0"));
+    assert_eq!(ma.text().await, published("log", "0"));
+
+    let sleeper = stall_redis(redis.port, 3);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let big = format!(r#""{}""#, "s".repeat(2 * 1024 * 1024));
+    for i in 1..=100 {
+        let data = if i == 50 { big.clone() } else { i.to_string() };
+        app.transmit("log", &data).await;
+        assert_eq!(ma.text().await, published("log", &data), "message {i}");
+    }
+    let local = started.elapsed();
+    assert!(
+        local < Duration::from_millis(2500),
+        "local delivery waited for Redis: {local:?}"
+    );
+    let (reply, stalled) = sleeper.join().unwrap();
+    assert!(
+        reply.starts_with("+OK") && stalled >= Duration::from_secs(3),
+        "{reply:?} after {stalled:?}"
+    );
+    // Redis answers again within the response timeout: what waited goes out, in order
+    for i in 1..=100 {
+        let data = if i == 50 { big.clone() } else { i.to_string() };
+        assert!(
+            mb.text().await == published("log", &data),
+            "message {i} on B"
+        );
+    }
 }
 
 #[tokio::test]

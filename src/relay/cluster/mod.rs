@@ -362,6 +362,30 @@ mod tests {
     }
 
     #[test]
+    fn a_full_queue_drops_without_waiting() {
+        // No bus task takes from the queue: it fills, then everything is dropped at once.
+        let c = Cluster::new("redis://127.0.0.1:1", None).unwrap();
+        let one = envelope::encode(Kind::Publish, &c.node, "log", Some("1")).len();
+        for _ in 0..QUEUE_MESSAGES + 100 {
+            c.publish("log", Some("1"));
+        }
+        assert!(c.dropping.load(Ordering::Relaxed));
+        assert_eq!(c.queued_bytes.load(Ordering::Relaxed), QUEUE_MESSAGES * one);
+        // a login that cannot be queued makes the bus rewrite the sockets hash
+        c.resync.store(false, Ordering::Relaxed);
+        c.login(&Arc::from("AbCdEfGhijklmnopqrst"), Role::App);
+        assert!(c.resync.load(Ordering::Relaxed));
+
+        // the byte budget holds too: a message larger than what is left is refused
+        let c = Cluster::new("redis://127.0.0.1:1", None).unwrap();
+        let big = "x".repeat(QUEUE_BYTES / 2);
+        c.publish("log", Some(&big));
+        c.publish("log", Some(&big));
+        assert_eq!(c.tx.max_capacity() - c.tx.capacity(), 1);
+        assert!(c.queued_bytes.load(Ordering::Relaxed) <= QUEUE_BYTES);
+    }
+
+    #[test]
     fn owner_is_the_id_prefix() {
         assert_eq!(owner("AbCdEfGhijklmnopqrst"), Some("AbCdEfGh"));
         assert_eq!(owner("short"), None);
