@@ -283,6 +283,38 @@ async fn a_killed_relay_is_announced_disconnected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_stops_cleanly_says_goodbye_once() {
+    let redis = Redis::start();
+    let (a, b) = (
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+    );
+    connected(&[&a, &b]).await;
+    let mut monitor = Peer::login(&b.url(), MONITOR).await;
+    let app = Peer::login(&a.url(), APP).await;
+    // the app is in A's sockets hash (next heartbeat) before A stops
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.shutdown().await;
+    assert_eq!(
+        monitor.text().await,
+        published(
+            "log",
+            &format!(r#"{{"id":"{}","type":"DISCONNECTED"}}"#, app.id)
+        )
+    );
+    // no second DISCONNECTED from the dead-relay check: A removed its keys
+    let quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_secs(8) {
+        assert!(
+            next_text(&mut monitor, Duration::from_millis(500))
+                .await
+                .is_none(),
+            "a second message after a clean stop"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_resumes_after_redis_restarts() {
     let mut redis = Redis::start();
     let (a, b) = (
