@@ -4,9 +4,10 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::redis::Redis;
 use common::{options, relay, Got, Peer};
 use remotedev::{Relay, RelayOptions};
 use serde_json::json;
@@ -16,70 +17,6 @@ const MONITOR: &str = "{}";
 /// README "Cluster mode": a relay that dies is noticed within 10 s; the machine is
 /// loaded, so the test allows more.
 const DEAD_BOUND: Duration = Duration::from_secs(20);
-
-/// A private redis-server on a free loopback port, killed on drop.
-struct Redis {
-    child: Option<Child>,
-    port: u16,
-    dir: std::path::PathBuf,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut r = Redis {
-            child: None,
-            port,
-            dir: common::temp_dir("redis"),
-        };
-        r.spawn();
-        r
-    }
-
-    fn spawn(&mut self) {
-        let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
-        let child = Command::new(&bin)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            // DEBUG SLEEP makes a slow Redis (loopback clients only)
-            .args(["--enable-debug-command", "local"])
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run {bin} (install redis-server: tests/lib/setup.sh): {e}")
-            });
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn clustered(redis: &Redis) -> RelayOptions {
     let mut o = options();
