@@ -981,6 +981,22 @@ enum remotedev_status remotedev_relay_options_set_read_only(struct remotedev_rel
 enum remotedev_status remotedev_auth_token_issue(const char *key, int64_t expires_in_secs, char **out);
 
 /**
+ * Cluster mode: relays sharing the Redis at `url` (`redis://HOST:PORT[/DB]`, copied)
+ * behave as one relay to every client (README "Cluster mode"); NULL turns it off (the
+ * default). A URL that cannot be parsed is refused at start
+ * (`REMOTEDEV_STATUS_INVALID_ARGUMENT`, the last error naming `redis`).
+ * Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_redis(struct remotedev_relay_options *options, const char *url);
+
+/**
+ * Names the cluster inside a shared Redis (1-64 characters of `A-Z a-z 0-9 _ - .`,
+ * copied; needs `remotedev_relay_options_set_redis`); NULL = the default cluster.
+ * Checked at start. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+ */
+enum remotedev_status remotedev_relay_options_set_cluster(struct remotedev_relay_options *options, const char *name);
+
+/**
  * Creates a socket for `url` (`ws://host:port/path`) with the settings of `options`
  * (copied; NULL: the defaults) and starts connecting in the background (returns at
  * once; see `remotedev_socket_connect`).

@@ -106,6 +106,13 @@ struct Args {
     /// Monitors may watch but not command apps (DISPATCH, ACTION, IMPORT, … refused).
     #[arg(long = "readOnly")]
     read_only: bool,
+    /// Cluster mode: relays sharing this Redis (redis://HOST:PORT[/DB]) behave as one
+    /// relay to every client (README "Cluster mode").
+    #[arg(long, value_name = "URL", env = "REMOTEDEV_REDIS_URL")]
+    redis: Option<String>,
+    /// Names the cluster inside a shared Redis (A-Z a-z 0-9 _ - .); needs --redis.
+    #[arg(long, value_name = "NAME", requires = "redis")]
+    cluster: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -302,6 +309,8 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
         allow_origins: args.allow_origin.clone(),
         auth_key: auth_key(args)?,
         read_only: args.read_only,
+        redis: args.redis.clone(),
+        cluster: args.cluster.clone(),
         ..RelayOptions::default()
     };
     options.validate().map_err(|e| e.to_string())?;
@@ -468,6 +477,28 @@ mod tests {
         assert!(
             matches!(args.command, Some(Command::Token { exp: Some(d) }) if d.as_secs() == 30 * 86400)
         );
+    }
+
+    #[test]
+    fn redis_and_cluster_flags() {
+        let args = Args::try_parse_from([
+            "remotedev",
+            "--redis",
+            "redis://127.0.0.1:6390/2",
+            "--cluster",
+            "eu-1",
+        ])
+        .unwrap();
+        let o = relay_options(&args).unwrap();
+        assert_eq!(o.redis.as_deref(), Some("redis://127.0.0.1:6390/2"));
+        assert_eq!(o.cluster.as_deref(), Some("eu-1"));
+        let args = Args::try_parse_from(["remotedev", "--redis", "localhost:6379"]).unwrap();
+        let e = relay_options(&args).unwrap_err();
+        assert!(e.contains("redis") && e.contains("redis://"), "{e}");
+        let args = Args::try_parse_from(["remotedev", "--redis", "redis://h", "--cluster", "a b"])
+            .unwrap();
+        assert!(relay_options(&args).unwrap_err().contains("cluster"));
+        assert!(Args::try_parse_from(["remotedev", "--cluster", "x"]).is_err());
     }
 
     #[test]

@@ -15,7 +15,8 @@ NS_ASSUME_NONNULL_BEGIN
 /// (a path or ":memory:"), "db_options_file", "serve_ui" (NSNumber bool: the monitor UI
 /// at http://HOST:PORT/, default on), and access control (README "Access
 /// control"): "auth_key" (NSString), "read_only" (NSNumber BOOL), "allow_origin" (an
-/// NSString or an NSArray of them). Values are NSString or NSNumber. A refused
+/// NSString or an NSArray of them), and cluster mode (README "Cluster mode"): "redis"
+/// (NSString redis://HOST:PORT[/DB]), "cluster" (NSString). Values are NSString or NSNumber. A refused
 /// value fails with RDErrorInvalidArgument and the core's text (e.g. "invalid option
 /// ping_interval: must be greater than 0 ms"). Blocks until listening.
 - (nullable instancetype)initWithOptions:(nullable NSDictionary *)options

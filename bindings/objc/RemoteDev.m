@@ -216,6 +216,8 @@ static const remotedev_relay_options_option kRelayOptions[] = {
     {.key = "auth_key", .text = remotedev_relay_options_set_auth_key},
     {.key = "allow_origin", .text = remotedev_relay_options_add_allow_origin},
     {.key = "read_only", .flag = remotedev_relay_options_set_read_only},
+    {.key = "redis", .text = remotedev_relay_options_set_redis},
+    {.key = "cluster", .text = remotedev_relay_options_set_cluster},
 };
 
 static const remotedev_app_options_option kAppOptions[] = {

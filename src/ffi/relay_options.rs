@@ -387,6 +387,40 @@ pub extern "C" fn remotedev_auth_token_issue(
     })
 }
 
+/// Cluster mode: relays sharing the Redis at `url` (`redis://HOST:PORT[/DB]`, copied)
+/// behave as one relay to every client (README "Cluster mode"); NULL turns it off (the
+/// default). A URL that cannot be parsed is refused at start
+/// (`REMOTEDEV_STATUS_INVALID_ARGUMENT`, the last error naming `redis`).
+/// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_redis(
+    options: *mut remotedev_relay_options,
+    url: *const c_char,
+) -> remotedev_status {
+    let value = if url.is_null() {
+        Ok(None)
+    } else {
+        string_value(url, "redis").map(Some)
+    };
+    set_option(options, value, |b, v| b.inner.redis = v)
+}
+
+/// Names the cluster inside a shared Redis (1-64 characters of `A-Z a-z 0-9 _ - .`,
+/// copied; needs `remotedev_relay_options_set_redis`); NULL = the default cluster.
+/// Checked at start. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn remotedev_relay_options_set_cluster(
+    options: *mut remotedev_relay_options,
+    name: *const c_char,
+) -> remotedev_status {
+    let value = if name.is_null() {
+        Ok(None)
+    } else {
+        string_value(name, "cluster").map(Some)
+    };
+    set_option(options, value, |b, v| b.inner.cluster = v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,13 @@ impl BlockingRelay {
         &self.url
     }
 
+    /// Cluster mode: `None` without [`RelayOptions::redis`] (or once stopped), else
+    /// whether the relay is connected to Redis right now (see
+    /// [`Relay::redis_connected`]).
+    pub fn redis_connected(&self) -> Option<bool> {
+        self.relay.as_ref().and_then(Relay::redis_connected)
+    }
+
     /// Whether [`shutdown`](Self::shutdown) has run.
     pub fn is_stopped(&self) -> bool {
         self.relay.is_none()

@@ -101,7 +101,7 @@ impl Harness {
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
         let access = Arc::new(Access::new(&options, loopback()));
-        let hub = Arc::new(Hub::new(options, store));
+        let hub = Arc::new(Hub::new(options, store, None));
         Harness { rt, hub, access }
     }
 
@@ -302,7 +302,7 @@ impl ReportApi {
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
-        let hub = Arc::new(Hub::new(options, store.clone()));
+        let hub = Arc::new(Hub::new(options, store.clone(), None));
         let watcher = hub.register();
         {
             let mut route = watcher.route();

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::cluster::Cluster;
 use super::options::RelayOptions;
 use super::outbox::Outbox;
 use super::socket_id::SocketIds;
@@ -85,14 +86,21 @@ pub(crate) struct Hub {
     next_key: AtomicU64,
     peers: RwLock<HashMap<Arc<str>, Arc<Peer>>>,
     channels: RwLock<HashMap<Box<str>, Subscribers>>,
+    /// Cluster mode (`--redis`): the other relays' publishes arrive through it.
+    pub(crate) cluster: Option<Arc<Cluster>>,
 }
 
 impl Hub {
-    pub(crate) fn new(options: RelayOptions, store: ReportStore) -> Self {
+    pub(crate) fn new(
+        options: RelayOptions,
+        store: ReportStore,
+        cluster: Option<Arc<Cluster>>,
+    ) -> Self {
         Hub {
             options,
             store,
-            ids: SocketIds::new(),
+            ids: SocketIds::with_node(cluster.as_ref().map(|c| c.node_bytes())),
+            cluster,
             next_key: AtomicU64::new(0),
             peers: RwLock::new(HashMap::new()),
             channels: RwLock::new(HashMap::new()),
@@ -157,9 +165,35 @@ impl Hub {
         true
     }
 
-    /// Publishes `data` (raw JSON; `None` = no data key) on a channel. The frame is built
-    /// only if someone listens, and once for all of them.
+    /// Publishes `data` (raw JSON; `None` = no data key) on a channel, to this relay's
+    /// subscribers and, in cluster mode, to the other relays'.
     pub(crate) fn publish(&self, channel: &str, data: Option<&str>) {
+        self.publish_local(channel, data);
+        if let Some(cluster) = &self.cluster {
+            cluster.publish(channel, data);
+        }
+    }
+
+    /// `None` without cluster mode, else whether Redis is connected right now (for a
+    /// readiness check).
+    pub(crate) fn redis_connected(&self) -> Option<bool> {
+        self.cluster.as_ref().map(|c| c.is_connected())
+    }
+
+    /// Logged-in sockets and their roles (cluster mode rewrites its Redis record of them).
+    pub(crate) fn logged_in(&self) -> Vec<(Arc<str>, Role)> {
+        // Route locks are taken after the peer table's lock is released: a closing
+        // socket holds its route lock while it removes itself from the table.
+        let peers: Vec<Arc<Peer>> = read(&self.peers).values().cloned().collect();
+        peers
+            .iter()
+            .filter_map(|p| p.route().role.map(|r| (p.id.clone(), r)))
+            .collect()
+    }
+
+    /// Publishes to this relay's subscribers only. The frame is built only if someone
+    /// listens, and once for all of them.
+    pub(crate) fn publish_local(&self, channel: &str, data: Option<&str>) {
         let channels = read(&self.channels);
         let Some(subscribers) = channels.get(channel) else {
             return;

@@ -6,11 +6,13 @@
 //! `/socketcluster/` to WebSocket, `session` runs the per-socket SocketCluster state
 //! machine, `router` applies the remotedev semantics, and `hub` holds the sockets and
 //! channel subscriptions that publishes fan out to through each socket's `outbox`.
+//! With `redis` set, `cluster` joins relays sharing one Redis into one.
 
 mod access;
 mod auth;
 mod blocking;
 mod burst_read;
+mod cluster;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

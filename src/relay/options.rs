@@ -84,6 +84,15 @@ pub struct RelayOptions {
     /// Monitors may watch but not command apps: `respond` and `sc-<id>` messages other
     /// than `START`, `STOP` and `UPDATE` are refused. Default off.
     pub read_only: bool,
+    /// Cluster mode (issue 15, README "Cluster mode"): `redis://HOST:PORT[/DB]` of a
+    /// Redis shared by relays that then behave as one relay to every client. Default
+    /// `None`: a single relay, no Redis.
+    pub redis: Option<String>,
+    /// Names the cluster inside a shared Redis: relays with the same `redis` and
+    /// `cluster` form one cluster (1-64 characters of `A-Z a-z 0-9 _ - .`, part of the
+    /// Redis key and channel names). Default `None` (the default cluster). Only used
+    /// with `redis`.
+    pub cluster: Option<String>,
 }
 
 /// The default interface: this machine only (the relay has no authentication).
@@ -111,7 +120,8 @@ impl RelayOptions {
     /// round, or `tls_passphrase` without `tls_key`. (The files themselves are read by
     /// `start`, which fails with [`super::RelayError::Tls`] naming the file.); an
     /// `allow_origins` entry that is not an origin, `null`, `file://` or `*`; an empty
-    /// `auth_key`.
+    /// `auth_key`; a `redis` that is not a `redis://` URL; a `cluster` name with other
+    /// characters than `A-Z a-z 0-9 _ - .` (or without `redis`).
     pub fn validate(&self) -> Result<(), InvalidOption> {
         if self.host.trim().is_empty() {
             return Err(InvalidOption::new(
@@ -165,6 +175,18 @@ impl RelayOptions {
         if let Some(key) = &self.auth_key {
             key.validate()?;
         }
+        if let Some(url) = &self.redis {
+            super::cluster::redis_client(url)?;
+        }
+        if let Some(name) = &self.cluster {
+            super::cluster::validate_cluster_name(name)?;
+            if self.redis.is_none() {
+                return Err(InvalidOption::new(
+                    "cluster",
+                    "names a cluster of relays sharing a Redis: set redis too",
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -193,6 +215,8 @@ impl Default for RelayOptions {
             allow_origins: Vec::new(),
             auth_key: None,
             read_only: false,
+            redis: None,
+            cluster: None,
         }
     }
 }

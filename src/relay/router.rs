@@ -49,6 +49,9 @@ pub(crate) fn on_event(
             route.role = Some(role);
             route.grace_expired = false;
             drop(route);
+            if let Some(cluster) = &hub.cluster {
+                cluster.login(&peer.id, role);
+            }
             return Handled {
                 reply: Reply::Data(encode::json_str(role.watch())),
                 logged_in: true,
@@ -146,16 +149,33 @@ fn send_report_list(hub: &Hub, peer: &Arc<Peer>) {
 }
 
 /// Relay spec §4: publish on `sc-<X>`, then make sure socket X itself gets the message
-/// exactly once on the channel it watches.
+/// exactly once on the channel it watches. In cluster mode a socket of another relay
+/// gets it through that relay (the `sc-<X>` copy reaches subscribers on this relay
+/// and on X's).
 fn deliver_targeted(hub: &Hub, channel: &str, target_id: &str, data: Option<&str>) {
     let Some(target) = hub.peer(target_id) else {
-        hub.publish(channel, data);
+        hub.publish_local(channel, data);
+        if let Some(cluster) = &hub.cluster {
+            cluster.send_targeted(target_id, channel, data);
+        }
         return;
     };
+    deliver_to(hub, &target, channel, data);
+}
+
+/// `sc-<X>` from another relay of the cluster, for a socket X of this one.
+pub(crate) fn deliver_remote_targeted(hub: &Hub, channel: &str, data: Option<&str>) {
+    match channel.strip_prefix("sc-").and_then(|id| hub.peer(id)) {
+        Some(target) => deliver_to(hub, &target, channel, data),
+        None => hub.publish_local(channel, data),
+    }
+}
+
+fn deliver_to(hub: &Hub, target: &Peer, channel: &str, data: Option<&str>) {
     // Hold the target's route lock across the publish so that a concurrent subscribe
     // by the target cannot make it miss the message or get it twice.
     let mut route = target.route();
-    hub.publish(channel, data);
+    hub.publish_local(channel, data);
     let Some(role) = route.role else { return };
     if route.is_subscribed(channel) {
         return;
@@ -219,12 +239,16 @@ pub(crate) fn on_disconnect(hub: &Hub, peer: &Peer) {
         route.role
     };
     if let Some(role) = role {
-        let data = format!(
-            r#"{{"id":{},"type":"DISCONNECTED"}}"#,
-            encode::json_str(&peer.id)
-        );
-        hub.publish(role.emit(), Some(&data));
+        if let Some(cluster) = &hub.cluster {
+            cluster.logout(&peer.id);
+        }
+        hub.publish(role.emit(), Some(&disconnected_data(&peer.id)));
     }
+}
+
+/// `{"id":<socket>,"type":"DISCONNECTED"}` (relay spec §5).
+pub(crate) fn disconnected_data(id: &str) -> String {
+    format!(r#"{{"id":{},"type":"DISCONNECTED"}}"#, encode::json_str(id))
 }
 
 #[cfg(test)]

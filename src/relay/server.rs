@@ -21,6 +21,8 @@ use crate::store::ReportStore;
 
 /// How long shutdown waits for sockets to finish their close handshakes.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
+/// How long shutdown waits for the cluster's goodbye to reach Redis.
+const GOODBYE_WAIT: Duration = Duration::from_secs(2);
 /// Slow HTTP clients get this long to send their request headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -85,7 +87,17 @@ impl Relay {
             .await
             .map_err(|e| RelayError::Store(e.to_string()))?;
         let options_access = options.clone();
-        let hub = Arc::new(Hub::new(options, store));
+        let cluster = match &options.redis {
+            Some(url) => Some(Arc::new(super::cluster::Cluster::new(
+                url,
+                options.cluster.as_deref(),
+            )?)),
+            None => None,
+        };
+        let hub = Arc::new(Hub::new(options, store, cluster.clone()));
+        if let Some(cluster) = &cluster {
+            cluster.start(Arc::downgrade(&hub));
+        }
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
         let access = Arc::new(super::access::Access::new(&options_access, local_addr));
@@ -161,12 +173,26 @@ impl Relay {
         {
             tracing::warn!("some connections did not close within {SHUTDOWN_WAIT:?}");
         }
+        if let Some(cluster) = &self.hub.cluster {
+            // After the sockets' DISCONNECTEDs, so the other relays get those first.
+            cluster.goodbye(GOODBYE_WAIT).await;
+        }
+    }
+
+    /// Cluster mode: `None` without [`RelayOptions::redis`]; otherwise whether the relay
+    /// is connected to Redis right now, i.e. cross-relay delivery works (for readiness
+    /// checks). Cheap: one atomic load.
+    pub fn redis_connected(&self) -> Option<bool> {
+        self.hub.redis_connected()
     }
 }
 
 impl Drop for Relay {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        if let Some(cluster) = &self.hub.cluster {
+            cluster.stop();
+        }
     }
 }
 

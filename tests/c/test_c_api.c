@@ -120,6 +120,21 @@ static void test_invalid_options(void) {
   CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
   CHECK_STR(remotedev_last_error(), "invalid option max_payload: must be greater than 0");
   CHECK(relay == (remotedev_relay *)0x1);
+  CHECK_OK(remotedev_relay_options_set_max_payload(ro, 1000000));
+  /* cluster mode: the URL and the cluster name are checked at start */
+  CHECK_OK(remotedev_relay_options_set_redis(ro, "localhost:6379"));
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK_STR(remotedev_last_error(),
+            "invalid option redis: must be a redis://HOST:PORT[/DB] URL, got \"localhost:6379\"");
+  CHECK_OK(remotedev_relay_options_set_redis(ro, "redis://127.0.0.1:1/0"));
+  CHECK_OK(remotedev_relay_options_set_cluster(ro, "bad name"));
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "invalid option cluster:") != NULL);
+  CHECK_OK(remotedev_relay_options_set_redis(ro, NULL));
+  CHECK_OK(remotedev_relay_options_set_cluster(ro, "eu-1"));
+  CHECK_STATUS(remotedev_relay_start(ro, &relay), REMOTEDEV_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(remotedev_last_error(), "set redis too") != NULL);
+  CHECK(relay == (remotedev_relay *)0x1);
   remotedev_relay_options_free(ro);
 
   /* client options */

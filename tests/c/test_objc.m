@@ -118,6 +118,17 @@ static void test_options_and_closed(void) {
   CHECK([[RDRelay alloc] initWithOptions:o error:&error] == nil);
   CHECK([describe(error) isEqualToString:@"unknown option no_such_option"]);
   [o removeObjectForKey:@"no_such_option"];
+  // cluster mode keys (issue 15): checked by the core at start
+  [o setObject:@"localhost:6379" forKey:@"redis"];
+  CHECK([[RDRelay alloc] initWithOptions:o error:&error] == nil);
+  CHECK([describe(error) isEqualToString:@"invalid option redis: must be a redis://HOST:PORT[/DB] "
+                                          "URL, got \"localhost:6379\""]);
+  [o setObject:@"redis://127.0.0.1:1/0" forKey:@"redis"];
+  [o setObject:@"bad name" forKey:@"cluster"];
+  CHECK([[RDRelay alloc] initWithOptions:o error:&error] == nil);
+  CHECK([describe(error) hasPrefix:@"invalid option cluster:"]);
+  [o removeObjectForKey:@"redis"];
+  [o removeObjectForKey:@"cluster"];
   RDRelay *relay = [[RDRelay alloc] initWithOptions:o error:&error];
   CHECK(relay != nil);
   CHECK(!RDSetLogLevel(9, &error));

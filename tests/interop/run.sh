@@ -17,4 +17,10 @@ fi
 cd "$HERE"
 # Test files run one at a time (each test starts its own relays; timings are short and
 # the machine is small); a test that hangs is failed after 90 s.
-exec node --test --test-concurrency=1 --test-timeout=90000 "$@" test/*.test.mjs
+node --test --test-concurrency=1 --test-timeout=90000 "$@" test/*.test.mjs
+# Cluster mode (issue 15): the real-app and payload tests once more with every monitor on a second
+# relay sharing a private redis-server with the apps' relay.
+if [[ $# -eq 0 ]]; then
+  echo "[interop] real-apps and payloads tests with apps and monitors on different relays (INTEROP_SPLIT=1)" >&2
+  INTEROP_SPLIT=1 node --test --test-concurrency=1 --test-timeout=90000 test/real-apps.test.mjs test/payloads.test.mjs
+fi

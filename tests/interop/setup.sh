@@ -4,6 +4,7 @@
 #   - a Python venv at tests/interop/.venv with python/requirements.txt
 #   - Debian's chromium for test/access-browser.test.mjs (driven by the pinned npm
 #     playwright-core; never a browser download), unless CHROMIUM_BIN names one
+#   - Debian's redis-server for test/cluster.test.mjs, unless REDIS_SERVER names one
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
@@ -13,6 +14,8 @@ source "$HERE/../lib/setup.sh"
 npm_ci_once interop .interop-lock.sha256
 # Only test/access-browser.test.mjs needs it, and it says so when it is missing.
 ensure_chromium interop || true
+# test/cluster.test.mjs starts private redis-server instances.
+ensure_redis interop
 
 # --- python ---
 if [[ -n "${INTEROP_PYTHON:-}" ]]; then

@@ -31,3 +31,24 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 \
     install -y -qq chromium >&2
 }
+
+# ensure_redis LABEL: Debian's redis-server (the cluster tests start private instances
+# on loopback ports), unless REDIS_SERVER names one or `redis-server` is installed.
+ensure_redis() {
+  local label="$1"
+  if [[ -n "${REDIS_SERVER:-}" ]] || command -v redis-server >/dev/null 2>&1; then
+    return 0
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "[$label setup] redis-server is missing: install it (or set REDIS_SERVER)" >&2
+    return 1
+  fi
+  local sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+  echo "[$label setup] apt-get install redis-server" >&2
+  "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 \
+    install -y -qq --no-install-recommends redis-server >&2
+  # Debian starts a system service on install; the tests never use it.
+  "${sudo[@]}" service redis-server stop >/dev/null 2>&1 || true
+}

@@ -59,7 +59,7 @@ pub(crate) struct NativeRelay {
 #[pymethods]
 impl NativeRelay {
     #[new]
-    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None, tls_cert=None, tls_key=None, tls_cert_pem=None, tls_key_pem=None, tls_passphrase=None, serve_ui=None, allow_origins=None, auth_key=None, read_only=None))]
+    #[pyo3(signature = (host=None, port=None, *, ping_interval=None, ping_timeout=None, handshake_timeout=None, max_payload=None, max_outbound_bytes=None, protocol_version=None, subscribe_grace=None, pending_limit=None, channel_limit=None, worker_threads=None, db=None, db_options=None, max_request_body=None, tls_cert=None, tls_key=None, tls_cert_pem=None, tls_key_pem=None, tls_passphrase=None, serve_ui=None, allow_origins=None, auth_key=None, read_only=None, redis=None, cluster=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -87,6 +87,8 @@ impl NativeRelay {
         allow_origins: Option<Vec<Bound<'_, PyString>>>,
         auth_key: Option<Bound<'_, PyString>>,
         read_only: Option<bool>,
+        redis: Option<Bound<'_, PyString>>,
+        cluster: Option<Bound<'_, PyString>>,
     ) -> PyResult<Self> {
         let mut o = RelayOptions::default();
         set!(o.host, host.as_ref(), |h| plain_text("host", h)
@@ -141,6 +143,10 @@ impl NativeRelay {
         set!(o.auth_key, auth_key.as_ref(), |k| plain_text("auth_key", k)
             .map(|k| Some(AuthKey::new(k.into_owned()))));
         set!(o.read_only, read_only, Ok::<bool, PyErr>);
+        set!(o.redis, redis.as_ref(), |u| plain_text("redis", u)
+            .map(|u| Some(u.into_owned())));
+        set!(o.cluster, cluster.as_ref(), |c| plain_text("cluster", c)
+            .map(|c| Some(c.into_owned())));
         let relay = py.detach(|| BlockingRelay::start(o)).map_err(relay_err)?;
         Ok(NativeRelay {
             port: relay.port(),
@@ -157,6 +163,16 @@ impl NativeRelay {
     #[getter]
     fn url(&self) -> String {
         self.url.clone()
+    }
+
+    /// None without `redis` (or once closed), else whether Redis is connected now.
+    #[getter]
+    fn redis_connected(&self) -> Option<bool> {
+        self.relay
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(BlockingRelay::redis_connected)
     }
 
     #[getter]

@@ -148,7 +148,20 @@ export function relayAvailable() {
  * Start the relay on an ephemeral port (report store in memory unless `db` says
  * otherwise). Registers a SIGTERM shutdown with `t.after` when a test context is given.
  */
-export async function startRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, db = ':memory:', extraArgs = [], tls } = {}) {
+export async function startRelay(t, opts = {}) {
+  // INTEROP_SPLIT=1 runs a suite with apps and monitors on different relays: each
+  // plain relay gets a private redis-server and a second relay of the same cluster,
+  // which `connectMonitor` uses (issue 15).
+  if (process.env.INTEROP_SPLIT === '1' && !opts.tls && !opts.noSplit) {
+    const redis = await startRedis(t);
+    const relay = await startClusterRelay(t, redis, { ...opts, noSplit: true });
+    relay.monitorRelay = await startClusterRelay(t, redis, { ...opts, noSplit: true });
+    return relay;
+  }
+  return startSingleRelay(t, opts);
+}
+
+async function startSingleRelay(t, { pingInterval = 400, pingTimeout = 1200, maxPayload, logLevel = 1, db = ':memory:', extraArgs = [], tls } = {}) {
   const args = ['--hostname', '127.0.0.1', '--port', '0', '--pingInterval', String(pingInterval),
     '--pingTimeout', String(pingTimeout), '--logLevel', String(logLevel)];
   if (maxPayload != null) args.push('--maxPayload', String(maxPayload));
@@ -419,7 +432,8 @@ export async function connectClient(t, relay, gen, opts = {}) {
  * app START with a targeted `sc-<id>` START.
  */
 export async function connectMonitor(t, relay, gen, { broadcastStart = false, answerStart = false, label } = {}) {
-  const m = await connectClient(t, relay, gen, { label: label || `monitor(${gen})` });
+  // INTEROP_SPLIT=1: monitors use the relay's cluster peer (see startRelay)
+  const m = await connectClient(t, relay.monitorRelay || relay, gen, { label: label || `monitor(${gen})` });
   m.loginReply = await m.invoke('login', {});
   m.log = await m.subscribe(m.loginReply);
   if (answerStart) {
@@ -657,4 +671,76 @@ export function startApp(t, relay, lib, { name, holdSubscribeMs = 0, sendOn } = 
   });
   defer(t, () => app.kill());
   return app;
+}
+
+// ---------------------------------------------------------------------------------------
+// Cluster mode (issue 15): a private redis-server and relays sharing it
+// ---------------------------------------------------------------------------------------
+
+export const REDIS_BIN = process.env.REDIS_SERVER || 'redis-server';
+
+async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function portOpen(port) {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * A private redis-server on a free loopback port (no persistence, data dir in a temp
+ * folder), killed when the test ends. `kill()` stops it (SIGKILL), `start()` starts it
+ * again on the same port.
+ */
+export async function startRedis(t) {
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remotedev-redis-'));
+  const port = await freePort();
+  const redis = { port, url: `redis://127.0.0.1:${port}`, proc: null };
+  redis.start = async () => {
+    const proc = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '',
+      '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.on('error', (e) => console.error(`cannot run ${REDIS_BIN} (tests/interop/setup.sh installs it): ${e.message}`));
+    redis.proc = proc;
+    redis.exited = new Promise((r) => proc.on('exit', r));
+    await waitFor(() => portOpen(port), { timeout: 10000, message: `redis-server on port ${port}` });
+  };
+  redis.kill = async () => {
+    if (!redis.proc || redis.proc.exitCode !== null || redis.proc.signalCode !== null) return;
+    redis.proc.kill('SIGKILL');
+    await redis.exited;
+  };
+  await redis.start();
+  defer(t, async () => {
+    await redis.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return redis;
+}
+
+/**
+ * A relay in cluster mode on `redis` (info logging, so the test can see when it is
+ * connected to Redis); resolves once it is.
+ */
+export async function startClusterRelay(t, redis, opts = {}) {
+  const relay = await startRelay(t, {
+    ...opts,
+    logLevel: Number(process.env.CLUSTER_LOG_LEVEL || 3),
+    extraArgs: ['--redis', redis.url, '--cluster', opts.cluster || 'interop', ...(opts.extraArgs || [])],
+  });
+  await waitFor(() => relay.log().includes('connected to Redis'), { timeout: 15000, message: 'relay connected to Redis' });
+  return relay;
 }

@@ -42,6 +42,10 @@ class Relay(Closing):
     relay's own pages, loopback and extension origins; "*" turns the check off),
     `auth_key` requires a token signed with it (`issue_token(key)`), `read_only` lets
     monitors watch but not command apps.
+
+    Cluster mode (README "Cluster mode"): relays with the same `redis`
+    (`redis://HOST:PORT[/DB]`) and `cluster` name behave as one relay to every client;
+    `redis_connected` tells whether cross-relay delivery works right now.
     """
 
     def __init__(
@@ -71,6 +75,8 @@ class Relay(Closing):
         allow_origins: Optional[List[str]] = None,
         auth_key: Optional[str] = None,
         read_only: Optional[bool] = None,
+        redis: Optional[str] = None,
+        cluster: Optional[str] = None,
     ) -> None:
         self._native = _remotedev.NativeRelay(
             host,
@@ -97,11 +103,16 @@ class Relay(Closing):
             allow_origins=None if allow_origins is None else list(allow_origins),
             auth_key=auth_key,
             read_only=read_only,
+            redis=redis,
+            cluster=cluster,
         )
 
     port: native_property[int] = native_property("The port it listens on.")
     url: native_property[str] = native_property("`ws://HOST:PORT/socketcluster/` (`wss://` with TLS).")
     closed: native_property[bool] = native_property("Whether it was closed.")
+    redis_connected: native_property[Optional[bool]] = native_property(
+        "Cluster mode: None without `redis`, else whether Redis is connected now."
+    )
 
     def close(self) -> None:
         """Closes every socket (1001) and stops the relay. Idempotent."""

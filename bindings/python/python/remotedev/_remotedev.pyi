@@ -26,6 +26,7 @@ class NativeRelay:
     port: Final[int]
     url: Final[str]
     closed: Final[bool]
+    redis_connected: Final[Optional[bool]]
     def __new__(cls, *args: Any, **kwargs: Any) -> NativeRelay: ...
     def close(self) -> None: ...
 

@@ -25,6 +25,10 @@ pub struct Args {
     pub url: String,
     #[arg(long, value_enum, default_value_t = Mode::Sc)]
     pub mode: Mode,
+    /// sc: connect the monitors to this relay instead of --url (cluster mode: apps on
+    /// one relay, monitors on another relay sharing its Redis).
+    #[arg(long)]
+    pub monitor_url: Option<String>,
     /// Number of app connections (senders).
     #[arg(long, default_value_t = 1)]
     pub apps: usize,

@@ -13,6 +13,9 @@ pub async fn open(args: &Args, role: Role) -> Result<Ws, String> {
             let path = if role == Role::App { "app" } else { "monitor" };
             connect(&format!("{base}/{path}")).await
         }
-        Mode::Sc => open_sc(&args.url, role).await,
+        Mode::Sc => match (&args.monitor_url, role) {
+            (Some(url), Role::Monitor) => open_sc(url, role).await,
+            _ => open_sc(&args.url, role).await,
+        },
     }
 }

@@ -1,0 +1,385 @@
+//! Cluster mode (issue 15): relays sharing one real `redis-server` behave as one relay.
+//! Needs `redis-server` on the PATH (or `REDIS_SERVER`); tests/lib/setup.sh installs it.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::redis::Redis;
+use common::{options, relay, Got, Peer};
+use remotedev::{Relay, RelayOptions};
+use serde_json::json;
+
+const APP: &str = r#""master""#;
+const MONITOR: &str = "{}";
+/// README "Cluster mode": a relay that dies is noticed within 10 s; the machine is
+/// loaded, so the test allows more.
+const DEAD_BOUND: Duration = Duration::from_secs(20);
+
+fn clustered(redis: &Redis) -> RelayOptions {
+    let mut o = options();
+    o.redis = Some(redis.url());
+    o.cluster = Some("test".into());
+    o
+}
+
+async fn connected(relays: &[&Relay]) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !relays.iter().all(|r| r.redis_connected() == Some(true)) {
+        assert!(Instant::now() < deadline, "relays did not connect to Redis");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn published(channel: &str, data: &str) -> String {
+    format!(r##"{{"event":"#publish","data":{{"channel":"{channel}","data":{data}}}}}"##)
+}
+
+/// The next frame that is not a keep-alive (the raw text), or None after `wait`.
+async fn next_text(p: &mut Peer, wait: Duration) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match p
+            .next_within(deadline - tokio::time::Instant::now())
+            .await?
+        {
+            Got::Text(t) if t.is_empty() || t == "#1" => continue,
+            Got::Text(t) => return Some(t),
+            closed => panic!("socket closed: {closed:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishes_reach_every_relay_once_byte_exact() {
+    let redis = Redis::start();
+    let (a, b, c) = (
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+    );
+    connected(&[&a, &b, &c]).await;
+    let mut ma = Peer::login(&a.url(), MONITOR).await;
+    let mut mb = Peer::login(&b.url(), MONITOR).await;
+    let mut mc = Peer::login(&c.url(), MONITOR).await;
+    let mut app_a = Peer::login(&a.url(), APP).await;
+    let mut app_b = Peer::login(&b.url(), APP).await;
+
+    let payload = r#"{ "type" : "ACTION", "payload":"{\"t\":\"héllo 🌍 \\u00e9\"}", "n": 1.50 }"#;
+    app_a.transmit("log", payload).await;
+    for m in [&mut ma, &mut mb, &mut mc] {
+        assert_eq!(m.text().await, published("log", payload));
+    }
+    // a 3 MiB state, byte for byte
+    let big = format!(
+        r#"{{"type":"STATE","payload":"{}"}}"#,
+        "0123456789abcdef".repeat(3 * 1024 * 1024 / 16)
+    );
+    app_a.transmit("log", &big).await;
+    let expected = published("log", &big);
+    for m in [&mut ma, &mut mb, &mut mc] {
+        assert!(m.text().await == expected, "3 MiB state changed on its way");
+    }
+    // log-noid is wrapped with the sender's id once, on its relay
+    app_a.transmit("log-noid", r#"{"type":"INIT"}"#).await;
+    let wrapped = format!(r#"{{"id":"{}","data":{{"type":"INIT"}}}}"#, app_a.id);
+    for m in [&mut ma, &mut mb, &mut mc] {
+        assert_eq!(m.text().await, published("log", &wrapped));
+    }
+    // respond from a monitor on C reaches the apps on A and B once
+    mc.transmit("respond", r#"{"type":"DISPATCH","action":"x"}"#)
+        .await;
+    for app in [&mut app_a, &mut app_b] {
+        assert_eq!(
+            app.text().await,
+            published("respond", r#"{"type":"DISPATCH","action":"x"}"#)
+        );
+    }
+    // nothing twice (no echo back to the publishing relay)
+    for m in [&mut ma, &mut mb, &mut mc, &mut app_a, &mut app_b] {
+        m.silent_for(Duration::from_millis(700)).await;
+    }
+
+    // a report added on A reaches a `report` subscriber on B
+    let mut rb = Peer::connect(&b.url()).await;
+    rb.subscribe("report").await;
+    let list = rb.json().await;
+    assert_eq!(list["data"]["data"]["type"], "list");
+    let res = reqwest::Client::new()
+        .post(format!("http://{}/", a.local_addr()))
+        .json(&json!({"type":"STATE","id":"app-1","name":"Counter","payload":"{}","title":"t1"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let add = rb.json().await;
+    assert_eq!(add["data"]["channel"], "report");
+    assert_eq!(add["data"]["data"]["type"], "add");
+    assert_eq!(add["data"]["data"]["data"]["title"], "t1");
+    rb.silent_for(Duration::from_millis(500)).await;
+
+    // a socket closing on B: DISCONNECTED on every relay once
+    let gone = app_b.id.clone();
+    drop(app_b);
+    let disconnected = published(
+        "log",
+        &format!(r#"{{"id":"{gone}","type":"DISCONNECTED"}}"#),
+    );
+    for m in [&mut ma, &mut mb, &mut mc] {
+        assert_eq!(m.text().await, disconnected);
+        m.silent_for(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn targeted_messages_go_to_the_owner_once() {
+    let redis = Redis::start();
+    let (a, b) = (
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+    );
+    connected(&[&a, &b]).await;
+    let mut app = Peer::login(&a.url(), APP).await;
+    let mut other_app = Peer::login(&a.url(), APP).await;
+    let mut monitor = Peer::login(&b.url(), MONITOR).await;
+    let cmd = r#"{"type":"DISPATCH","action":{"type":"JUMP_TO_ACTION","index":1}}"#;
+    monitor.transmit(&format!("sc-{}", app.id), cmd).await;
+    assert_eq!(app.text().await, published("respond", cmd));
+    app.silent_for(Duration::from_millis(700)).await;
+    other_app.silent_for(Duration::from_millis(10)).await;
+
+    // queue-before-subscribe: sent while the app is logged in but not yet subscribed
+    let mut late = Peer::connect(&a.url()).await;
+    late.invoke("login", APP).await;
+    assert_eq!(late.json().await["data"], "respond");
+    monitor.transmit(&format!("sc-{}", late.id), cmd).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    late.subscribe("respond").await;
+    assert_eq!(late.text().await, published("respond", cmd));
+    late.silent_for(Duration::from_millis(700)).await;
+
+    // an id of a relay nobody runs: only the sender's sc- subscribers (none) get it
+    monitor.transmit("sc-AAAAAAAAAAAAAAAAAAAA", cmd).await;
+    app.silent_for(Duration::from_millis(300)).await;
+    monitor.silent_for(Duration::from_millis(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_relay_is_announced_disconnected() {
+    let redis = Redis::start();
+    let b = relay(clustered(&redis)).await;
+    connected(&[&b]).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_remotedev"))
+        .args(["--port", "0", "--db", ":memory:", "--logLevel", "1"])
+        .args(["--redis", &redis.url(), "--cluster", "test"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let a_url = common::spawned_relay_url(&mut child);
+    let mut monitor = Peer::login(&b.url(), MONITOR).await;
+    let mut app = Peer::login(&a_url, APP).await;
+    let monitor_a = Peer::login(&a_url, MONITOR).await;
+    // wait until A is connected to Redis: its app's log shows up on B
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        app.transmit("log", r#"{"type":"PING"}"#).await;
+        if next_text(&mut monitor, Duration::from_millis(300))
+            .await
+            .is_some()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "relay A never reached B");
+    }
+    // let the sockets hash be written (next heartbeat) and drain the probes
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    while next_text(&mut monitor, Duration::from_millis(200))
+        .await
+        .is_some()
+    {}
+
+    child.kill().unwrap(); // SIGKILL: no goodbye
+    child.wait().unwrap();
+    let killed = Instant::now();
+    let got = next_text(&mut monitor, DEAD_BOUND)
+        .await
+        .unwrap_or_else(|| panic!("no DISCONNECTED within {DEAD_BOUND:?}"));
+    eprintln!("dead relay noticed after {:?}", killed.elapsed());
+    // the app on A: DISCONNECTED on `log` (A's monitor's goes to `respond`: nobody here)
+    assert_eq!(
+        got,
+        published(
+            "log",
+            &format!(r#"{{"id":"{}","type":"DISCONNECTED"}}"#, app.id)
+        )
+    );
+    drop(monitor_a);
+    monitor.silent_for(Duration::from_millis(2500)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_that_stops_cleanly_says_goodbye_once() {
+    let redis = Redis::start();
+    let (a, b) = (
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+    );
+    connected(&[&a, &b]).await;
+    let mut monitor = Peer::login(&b.url(), MONITOR).await;
+    let app = Peer::login(&a.url(), APP).await;
+    // the app is in A's sockets hash (next heartbeat) before A stops
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.shutdown().await;
+    assert_eq!(
+        monitor.text().await,
+        published(
+            "log",
+            &format!(r#"{{"id":"{}","type":"DISCONNECTED"}}"#, app.id)
+        )
+    );
+    // no second DISCONNECTED from the dead-relay check: A removed its keys
+    let quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_secs(8) {
+        assert!(
+            next_text(&mut monitor, Duration::from_millis(500))
+                .await
+                .is_none(),
+            "a second message after a clean stop"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_resumes_after_redis_restarts() {
+    let mut redis = Redis::start();
+    let (a, b) = (
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+    );
+    connected(&[&a, &b]).await;
+    let mut ma = Peer::login(&a.url(), MONITOR).await;
+    let mut mb = Peer::login(&b.url(), MONITOR).await;
+    let mut app = Peer::login(&a.url(), APP).await;
+    app.transmit("log", r#"{"n":1}"#).await;
+    assert_eq!(ma.text().await, published("log", r#"{"n":1}"#));
+    assert_eq!(mb.text().await, published("log", r#"{"n":1}"#));
+
+    redis.kill();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while a.redis_connected() != Some(false) || b.redis_connected() != Some(false) {
+        assert!(Instant::now() < deadline, "the outage went unnoticed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // local delivery goes on
+    app.transmit("log", r#"{"n":2}"#).await;
+    assert_eq!(ma.text().await, published("log", r#"{"n":2}"#));
+
+    redis.spawn();
+    connected(&[&a, &b]).await;
+    mb.silent_for(Duration::from_millis(200)).await; // n:2 was lost (at-most-once)
+    app.transmit("log", r#"{"n":3}"#).await;
+    assert_eq!(ma.text().await, published("log", r#"{"n":3}"#));
+    assert_eq!(mb.text().await, published("log", r#"{"n":3}"#));
+    mb.silent_for(Duration::from_millis(500)).await;
+    ma.silent_for(Duration::from_millis(10)).await;
+}
+
+/// Makes the redis-server answer nothing for `secs` (a slow or stuck Redis).
+fn stall_redis(port: u16, secs: u32) -> std::thread::JoinHandle<(String, Duration)> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let arg = secs.to_string();
+    let cmd = format!(
+        "*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n${}\r\n{arg}\r\n",
+        arg.len()
+    );
+    conn.write_all(cmd.as_bytes()).unwrap();
+    let sent = Instant::now();
+    std::thread::spawn(move || {
+        let mut reply = [0u8; 5];
+        let n = conn.read(&mut reply).unwrap_or(0);
+        (
+            String::from_utf8_lossy(&reply[..n]).into_owned(),
+            sent.elapsed(),
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_redis_never_holds_up_local_delivery() {
+    let redis = Redis::start();
+    let (a, b) = (
+        relay(clustered(&redis)).await,
+        relay(clustered(&redis)).await,
+    );
+    connected(&[&a, &b]).await;
+    let mut ma = Peer::login(&a.url(), MONITOR).await;
+    let mut mb = Peer::login(&b.url(), MONITOR).await;
+    let mut app = Peer::login(&a.url(), APP).await;
+    app.transmit("log", "0").await;
+    assert_eq!(mb.text().await, published("log", "0"));
+    assert_eq!(ma.text().await, published("log", "0"));
+
+    let sleeper = stall_redis(redis.port, 3);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let big = format!(r#""{}""#, "s".repeat(2 * 1024 * 1024));
+    for i in 1..=100 {
+        let data = if i == 50 { big.clone() } else { i.to_string() };
+        app.transmit("log", &data).await;
+        assert_eq!(ma.text().await, published("log", &data), "message {i}");
+    }
+    let local = started.elapsed();
+    assert!(
+        local < Duration::from_millis(2500),
+        "local delivery waited for Redis: {local:?}"
+    );
+    let (reply, stalled) = sleeper.join().unwrap();
+    assert!(
+        reply.starts_with("+OK") && stalled >= Duration::from_secs(3),
+        "{reply:?} after {stalled:?}"
+    );
+    // Redis answers again within the response timeout: what waited goes out, in order
+    for i in 1..=100 {
+        let data = if i == 50 { big.clone() } else { i.to_string() };
+        assert!(
+            mb.text().await == published("log", &data),
+            "message {i} on B"
+        );
+    }
+}
+
+#[tokio::test]
+async fn options_are_checked_and_single_relays_are_unaffected() {
+    let single = relay(options()).await;
+    assert_eq!(single.redis_connected(), None);
+    let mut bad = options();
+    bad.redis = Some("127.0.0.1:6379".into());
+    let e = Relay::start(bad).await.err().expect("refused").to_string();
+    assert!(e.contains("redis"), "{e}");
+    let mut no_redis = options();
+    no_redis.cluster = Some("x".into());
+    let e = Relay::start(no_redis)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("cluster"), "{e}");
+
+    // Redis down from the start: the relay serves its own sockets
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut o = options();
+    o.redis = Some(format!("redis://127.0.0.1:{port}"));
+    let r = relay(o).await;
+    let mut m = Peer::login(&r.url(), MONITOR).await;
+    let mut app = Peer::login(&r.url(), APP).await;
+    app.transmit("log", "1").await;
+    assert_eq!(m.text().await, published("log", "1"));
+    assert_eq!(r.redis_connected(), Some(false));
+}
