@@ -29,6 +29,11 @@ if [ "${#need[@]}" -gt 0 ]; then
     { apt-get update -qq >/dev/null && apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${need[@]}" >/dev/null; }
 fi
 
+step "PostgreSQL binaries (tests/report_store_pg.rs and tests/ops_http.rs start a private server)"
+# shellcheck source=tests/lib/setup.sh
+source tests/lib/setup.sh
+ensure_postgres run_all
+
 step "install the real peers (npm packages from lockfiles, Python venv)"
 bash tests/interop/setup.sh
 bash tests/reference/setup.sh

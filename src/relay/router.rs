@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use super::hub::{Hub, Peer, Role};
 use crate::protocol::error::{names, ErrorObject};
 use crate::protocol::{encode, frame};
-use crate::store::{self, ListQuery};
+use crate::store::ListQuery;
 
 /// What the socket that sent a relay event should be answered (if it sent a cid).
 #[derive(Debug)]
@@ -110,7 +110,7 @@ fn get_report(
     let rid = cid.get().to_owned();
     let target = peer.clone();
     let queued = hub.store.submit(move |conn| {
-        let frame = match store::get_sync(conn, &id) {
+        let frame = match conn.get(&id) {
             Ok(Some(row)) => encode::ack_data(&rid, &serde_json::Value::Object(row).to_string()),
             Ok(None) => encode::ack(&rid),
             Err(e) => {
@@ -133,7 +133,7 @@ fn get_report(
 fn send_report_list(hub: &Hub, peer: &Arc<Peer>) {
     let target = peer.clone();
     hub.store.submit(move |conn| {
-        let rows = match store::list_sync(conn, &ListQuery::default()) {
+        let rows = match conn.list(&ListQuery::default()) {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!("report list: {e}");

@@ -1,6 +1,8 @@
 //! A minimal raw WebSocket peer for driving the relay frame by frame in tests.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};

@@ -31,3 +31,26 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 \
     install -y -qq chromium >&2
 }
+
+# ensure_postgres LABEL: Debian's PostgreSQL server binaries (/usr/lib/postgresql/<ver>/bin)
+# for the tests that start a private server (tests/common/pg.rs); never a system service.
+# Skipped when REMOTEDEV_PG_BIN names a folder with initdb. Fails with one line where it
+# cannot be installed.
+ensure_postgres() {
+  local label="$1"
+  if [[ -n "${REMOTEDEV_PG_BIN:-}" && -x "$REMOTEDEV_PG_BIN/initdb" ]] ||
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    return 0
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "[$label setup] PostgreSQL is missing: install it (or set REMOTEDEV_PG_BIN)" >&2
+    return 1
+  fi
+  local sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+  echo "[$label setup] apt-get install postgresql" >&2
+  "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
+  # The package would start a cluster as a service; the tests never use it.
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 \
+    install -y -qq --no-install-recommends postgresql >&2
+}
