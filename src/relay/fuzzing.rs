@@ -74,7 +74,11 @@ impl Harness {
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
-        let hub = Arc::new(Hub::new(options, store));
+        let hub = Arc::new(Hub::new(
+            options,
+            store,
+            super::metrics::RelayMetrics::new("fuzzing"),
+        ));
         Harness { rt, hub }
     }
 
@@ -231,7 +235,11 @@ impl ReportApi {
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
-        let hub = Arc::new(Hub::new(options, store.clone()));
+        let hub = Arc::new(Hub::new(
+            options,
+            store.clone(),
+            super::metrics::RelayMetrics::new("fuzzing"),
+        ));
         let watcher = hub.register();
         {
             let mut route = watcher.route();

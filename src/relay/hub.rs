@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::metrics::RelayMetrics;
 use super::options::RelayOptions;
 use super::outbox::Outbox;
 use super::socket_id::SocketIds;
@@ -81,6 +82,8 @@ type Subscribers = HashMap<u64, Arc<Peer>>;
 pub(crate) struct Hub {
     pub(crate) options: RelayOptions,
     pub(crate) store: ReportStore,
+    /// This relay's Prometheus series.
+    pub(crate) metrics: RelayMetrics,
     ids: SocketIds,
     next_key: AtomicU64,
     peers: RwLock<HashMap<Arc<str>, Arc<Peer>>>,
@@ -88,10 +91,11 @@ pub(crate) struct Hub {
 }
 
 impl Hub {
-    pub(crate) fn new(options: RelayOptions, store: ReportStore) -> Self {
+    pub(crate) fn new(options: RelayOptions, store: ReportStore, metrics: RelayMetrics) -> Self {
         Hub {
             options,
             store,
+            metrics,
             ids: SocketIds::new(),
             next_key: AtomicU64::new(0),
             peers: RwLock::new(HashMap::new()),
@@ -108,12 +112,15 @@ impl Hub {
             route: Mutex::new(Route::default()),
         });
         write(&self.peers).insert(peer.id.clone(), peer.clone());
+        self.metrics.connections(None).increment(1.0);
         peer
     }
 
     /// Forgets a socket and its subscriptions (`route` is the socket's locked state).
     pub(crate) fn unregister(&self, peer: &Peer, route: &mut Route) {
-        write(&self.peers).remove(&peer.id);
+        if write(&self.peers).remove(&peer.id).is_some() {
+            self.metrics.connections(route.role).decrement(1.0);
+        }
         let mut channels = write(&self.channels);
         for name in route.channels.drain(..) {
             remove_subscriber(&mut channels, &name, peer.key);
@@ -165,6 +172,9 @@ impl Hub {
             return;
         };
         let frame = Utf8Bytes::from(encode::publish(channel, data));
+        self.metrics
+            .bytes
+            .increment((frame.len() * subscribers.len()) as u64);
         for peer in subscribers.values() {
             // A socket over its budget is closing; its session reports that once.
             peer.send(frame.clone());

@@ -275,6 +275,7 @@ pub(crate) async fn post_root(State(shared): State<Shared>, req: Request) -> Res
                 .run(move |conn| {
                     let outcome = conn.add(&body)?;
                     if let AddOutcome::Added(added) = &outcome {
+                        hub.metrics.reports_added.increment(1);
                         let data = json!({"type": "add", "data": added}).to_string();
                         hub.publish("report", Some(&data));
                     }

@@ -46,6 +46,10 @@ pub(crate) fn on_event(
                 Role::Monitor
             };
             let mut route = peer.route();
+            if route.role != Some(role) {
+                hub.metrics.connections(route.role).decrement(1.0);
+                hub.metrics.connections(Some(role)).increment(1.0);
+            }
             route.role = Some(role);
             route.grace_expired = false;
             drop(route);
@@ -55,16 +59,19 @@ pub(crate) fn on_event(
             };
         }
         "log" | "respond" => {
+            hub.metrics.messages.increment(1);
             hub.publish(name, raw);
             Reply::Ack
         }
         "log-noid" => {
+            hub.metrics.messages.increment(1);
             hub.publish("log", Some(&wrap_noid(&peer.id, raw)));
             Reply::Ack
         }
         "getReport" => get_report(hub, peer, data, cid),
         _ => match name.strip_prefix("sc-") {
             Some(target) => {
+                hub.metrics.messages.increment(1);
                 deliver_targeted(hub, name, target, raw);
                 Reply::Ack
             }

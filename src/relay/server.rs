@@ -85,12 +85,18 @@ impl Relay {
             .await
             .map_err(|e| RelayError::Store(e.to_string()))?;
         let options_access = options.clone();
-        let hub = Arc::new(Hub::new(options, store));
+        let metrics = super::metrics::RelayMetrics::new(&local_addr.to_string());
+        // Readiness checks (GET /readyz): `listening` and `store`. A connection kept
+        // outside the core adds one line here, e.g.
+        // `readiness.add_flag("redis", move || bus.is_connected());`
+        let readiness = super::health::Readiness::new(store.clone());
+        let hub = Arc::new(Hub::new(options, store, metrics));
         let shutdown = CancellationToken::new();
         let tasks = TaskTracker::new();
         let access = Arc::new(super::access::Access::new(&options_access, local_addr));
         let shared = Shared {
             access,
+            readiness: Arc::new(readiness),
             port: local_addr.port(),
             graphql: super::graphql::schema(hub.store.clone()),
             hub: hub.clone(),

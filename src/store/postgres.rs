@@ -311,7 +311,13 @@ impl PgStore {
 
     /// A database error as a [`StoreError`] that names the server.
     fn error(&self, e: &postgres::Error) -> StoreError {
-        if e.as_db_error().is_some() {
+        // The server going away (a shutdown terminates sessions with 57P01) or not
+        // accepting connections yet is an outage, not an answer.
+        let outage = e.is_closed()
+            || e.code().is_some_and(|c| {
+                c.code().starts_with("08") || matches!(c.code(), "57P01" | "57P02" | "57P03")
+            });
+        if e.as_db_error().is_some() && !outage {
             StoreError::Postgres(format!("PostgreSQL {}: {}", self.target, full(e)))
         } else {
             StoreError::Unavailable(format!("PostgreSQL {}: {}", self.target, full(e)))
