@@ -56,7 +56,6 @@ impl Readiness {
     }
 
     /// Adds a check of a state kept elsewhere (e.g. "is Redis connected").
-    #[allow(dead_code)] // the hook for connections kept outside the relay core
     pub(crate) fn add_flag(
         &mut self,
         name: &'static str,

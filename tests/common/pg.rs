@@ -57,7 +57,14 @@ impl PgServer {
     /// Creates and starts a server (trust authentication, user `postgres`).
     pub fn start() -> PgServer {
         let bin = pg_bin();
-        let dir = std::env::temp_dir().join(format!(
+        // Under root the server runs as `nobody`, which must reach its folder: /tmp is
+        // open to everyone, a private $TMPDIR may not be.
+        let base = if is_root() {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!(
             "remotedev-pg-{}-{}",
             std::process::id(),
             std::time::SystemTime::now()
