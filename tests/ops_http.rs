@@ -298,3 +298,32 @@ async fn metrics_count_known_traffic() {
     r.shutdown().await;
     quick.shutdown().await;
 }
+
+/// A monitor that stops reading is closed with 4100 and counted.
+#[tokio::test]
+async fn a_slow_reader_close_is_counted() {
+    let mut o = options();
+    o.outbound_limit = 256 * 1024;
+    let r = relay(o).await;
+    let _slow = Peer::login(&r.url(), "{}").await; // never reads from here on
+    let mut app = Peer::login(&r.url(), r#""master""#).await;
+    let payload = format!(r#"{{"pad":"{}"}}"#, "x".repeat(16 * 1024));
+    // ~26 MiB: far more than the slow socket's kernel buffers plus its budget
+    for _ in 0..1600 {
+        app.transmit("log", &payload).await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = metrics(&r).await;
+        // the close is counted, then the socket leaves
+        if metric(&text, &r, "remotedev_slow_reader_closes_total", "") == 1.0
+            && metric(&text, &r, "remotedev_connections", ",role=\"monitor\"") == 0.0
+            && metric(&text, &r, "remotedev_messages_relayed_total", "") == 1600.0
+        {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.shutdown().await;
+}

@@ -372,3 +372,80 @@ async fn an_outage_is_a_503_relaying_goes_on_and_uploads_recover() {
     );
     r.shutdown().await;
 }
+
+/// The `remotedev` command with `REMOTEDEV_DB=postgres://…` and with a knex `pg`
+/// `--dbOptions` file: both store in the same database, and `/readyz` says so.
+#[tokio::test]
+async fn the_command_stores_in_postgresql_from_the_environment_and_dboptions() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let pg = PgServer::start();
+    let url = pg.create_db("cli");
+    let spawn = |cmd: &mut Command| {
+        let mut child = cmd
+            .args(["--port", "0", "--logLevel", "1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("remotedev relay listening on ws://")
+            .and_then(|l| l.strip_suffix("/socketcluster/"))
+            .unwrap_or_else(|| panic!("{line}"))
+            .to_owned();
+        (child, format!("http://{addr}"))
+    };
+    let stop = |mut child: std::process::Child| {
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    };
+    let client = reqwest::Client::new();
+    let (by_env, env_url) =
+        spawn(Command::new(env!("CARGO_BIN_EXE_remotedev")).env("REMOTEDEV_DB", &url));
+    let knex = pg.dir().join("knex.json");
+    std::fs::write(
+        &knex,
+        format!(r#"{{"client":"pg","connection":"{url}","migrate":true}}"#),
+    )
+    .unwrap();
+    let (by_file, file_url) = spawn(
+        Command::new(env!("CARGO_BIN_EXE_remotedev"))
+            .arg("--dbOptions")
+            .arg(&knex),
+    );
+    let added = answer(
+        client
+            .post(format!("{env_url}/"))
+            .json(&report("cli"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let got = answer(
+        client
+            .post(format!("{file_url}/"))
+            .json(&json!({"op":"get","id":added.body["id"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(got.body["title"], "cli");
+    let ready = client
+        .get(format!("{file_url}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    stop(by_env);
+    stop(by_file);
+}
