@@ -517,6 +517,41 @@ impl Signals {
 mod tests {
     use super::*;
 
+    /// Every flag, of the relay and of its subcommands, has a `REMOTEDEV_*` variable
+    /// named after it (upper snake case), so new flags cannot forget theirs.
+    #[test]
+    fn every_flag_has_an_environment_variable() {
+        use clap::CommandFactory;
+        let command = Args::command();
+        let mut commands = vec![&command];
+        commands.extend(command.get_subcommands());
+        for cmd in commands {
+            for arg in cmd.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if matches!(long, "help" | "version") {
+                    continue;
+                }
+                let mut want = String::from("REMOTEDEV_");
+                if cmd.get_name() != command.get_name() && !arg.is_global_set() {
+                    want.push_str(&cmd.get_name().to_uppercase());
+                    want.push('_');
+                }
+                for (i, c) in long.chars().enumerate() {
+                    if c.is_ascii_uppercase() && i > 0 {
+                        want.push('_');
+                    }
+                    want.push(c.to_ascii_uppercase());
+                }
+                assert_eq!(
+                    arg.get_env().and_then(|e| e.to_str()),
+                    Some(want.as_str()),
+                    "--{long} of {}",
+                    cmd.get_name()
+                );
+            }
+        }
+    }
+
     #[test]
     fn flags_map_to_options_and_bad_combinations_are_refused() {
         let args = Args::try_parse_from([
