@@ -311,13 +311,7 @@ impl PgStore {
 
     /// A database error as a [`StoreError`] that names the server.
     fn error(&self, e: &postgres::Error) -> StoreError {
-        // The server going away (a shutdown terminates sessions with 57P01) or not
-        // accepting connections yet is an outage, not an answer.
-        let outage = e.is_closed()
-            || e.code().is_some_and(|c| {
-                c.code().starts_with("08") || matches!(c.code(), "57P01" | "57P02" | "57P03")
-            });
-        if e.as_db_error().is_some() && !outage {
+        if e.as_db_error().is_some() && !is_outage(e) {
             StoreError::Postgres(format!("PostgreSQL {}: {}", self.target, full(e)))
         } else {
             StoreError::Unavailable(format!("PostgreSQL {}: {}", self.target, full(e)))
@@ -332,8 +326,11 @@ impl PgStore {
         f: impl FnOnce(&mut Client) -> Result<R, postgres::Error>,
     ) -> Result<Result<R, postgres::Error>, StoreError> {
         let out = f(self.client()?);
-        if out.is_err() && self.client.as_ref().is_some_and(Client::is_closed) {
-            self.client = None;
+        if let Err(e) = &out {
+            if is_outage(e) || self.client.as_ref().is_some_and(Client::is_closed) {
+                tracing::warn!("report database: lost the connection to {}", self.target);
+                self.client = None;
+            }
         }
         Ok(out)
     }
@@ -448,6 +445,16 @@ impl PgStore {
     /// Whether the server answers and the report table is readable.
     pub(crate) fn ping(&mut self) -> Result<(), StoreError> {
         self.run(|c| c.batch_execute("SELECT 1 FROM remotedev_reports LIMIT 1"))
+    }
+}
+
+/// Whether an error means the connection is gone or unusable: closed, an I/O error, a
+/// connection exception (class 08), or the server shutting down or not accepting
+/// connections yet (a shutdown terminates sessions with 57P01).
+fn is_outage(e: &postgres::Error) -> bool {
+    match e.code() {
+        Some(c) => c.code().starts_with("08") || matches!(c.code(), "57P01" | "57P02" | "57P03"),
+        None => e.as_db_error().is_none(),
     }
 }
 
