@@ -250,6 +250,39 @@ async fn start_errors_name_the_server_and_the_cause() {
     assert!(!e.contains("secret"), "{e}");
 }
 
+/// A wrong password is the server's refusal, with the user named and SQLSTATE 28P01;
+/// the right one connects (URL and knex object form).
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_the_cause() {
+    let pg = PgServer::start();
+    pg.create_db("auth");
+    pg.add_password_user("reporter", "right-one");
+    let mut o = options();
+    o.store = StoreLocation::from_db_arg(&format!(
+        "postgres://reporter:wrong-one@127.0.0.1:{}/auth",
+        pg.port
+    ));
+    let e = match Relay::start(o).await {
+        Ok(_) => panic!("the relay started"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("password authentication failed for user \"reporter\" (28P01)")
+            && e.contains(&format!("postgres://reporter@127.0.0.1:{}/auth", pg.port)),
+        "{e}"
+    );
+    assert!(!e.contains("wrong-one"), "{e}");
+    let mut o = options();
+    o.store = StoreLocation::from_knex_json(&format!(
+        r#"{{"client":"pg","connection":{{"host":"127.0.0.1","port":{},"user":"reporter","password":"right-one","database":"auth"}}}}"#,
+        pg.port
+    ))
+    .unwrap();
+    let r = relay(o).await;
+    assert!(post(&r, report("authenticated")).await.body["id"].is_string());
+    r.shutdown().await;
+}
+
 async fn graphql_ids(r: &Relay) -> Vec<Value> {
     let a = answer(
         reqwest::Client::new()

@@ -209,6 +209,23 @@ impl PgServer {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Creates a login role that must give `password` over TCP (SCRAM), while other
+    /// users keep trust authentication.
+    pub fn add_password_user(&self, user: &str, password: &str) {
+        self.psql(
+            "postgres",
+            &format!("CREATE ROLE \"{user}\" LOGIN SUPERUSER PASSWORD '{password}'"),
+        );
+        let hba = self.data().join("pg_hba.conf");
+        let old = std::fs::read_to_string(&hba).unwrap();
+        std::fs::write(
+            &hba,
+            format!("host all {user} 127.0.0.1/32 scram-sha-256\n{old}"),
+        )
+        .unwrap();
+        self.psql("postgres", "SELECT pg_reload_conf()");
+    }
+
     /// A new empty database; its URL.
     pub fn create_db(&self, name: &str) -> String {
         self.psql("postgres", &format!("CREATE DATABASE \"{name}\""));
