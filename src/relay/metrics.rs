@@ -20,8 +20,9 @@ use super::hub::Role;
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// Installs the process's Prometheus recorder (once); `None` when another recorder was
-/// installed before.
-fn install() -> Option<&'static PrometheusHandle> {
+/// installed before. `Relay::start` calls it first, so handles that other parts (e.g.
+/// a Redis bus) register with the `metrics` macros while the relay starts are live.
+pub(crate) fn install() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new().build_recorder();

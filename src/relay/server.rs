@@ -47,6 +47,7 @@ impl Relay {
     /// key cannot be used.
     pub async fn start(options: RelayOptions) -> Result<Relay, RelayError> {
         options.validate()?;
+        super::metrics::install();
         let tls = match (&options.tls_cert, &options.tls_key) {
             (Some(cert), Some(key)) => Some(Arc::new(TlsState {
                 acceptor: std::sync::RwLock::new(tokio_rustls::TlsAcceptor::from(
