@@ -8,6 +8,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::parser::ValueSource;
 use clap::Parser;
 
 use crate::logging::{set_log_level, LogLevel};
@@ -24,94 +25,135 @@ struct Args {
     /// Interface to listen on. The default accepts connections from this machine only;
     /// use --hostname 0.0.0.0 (or ::) to listen on all interfaces, e.g. for phones and
     /// emulators (then also set --authKey).
-    #[arg(long, default_value = DEFAULT_HOST)]
+    #[arg(env = "REMOTEDEV_HOSTNAME", long, default_value = DEFAULT_HOST)]
     hostname: String,
     /// TCP port; 0 picks a free one.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(env = "REMOTEDEV_PORT", long, default_value_t = DEFAULT_PORT)]
     port: u16,
     /// 0 = silent, 1 = errors, 2 = warnings, 3 = info, 4 = debug, 5 = trace.
-    #[arg(long = "logLevel", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=5))]
+    #[arg(env = "REMOTEDEV_LOG_LEVEL", long = "logLevel", default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=5))]
     log_level: u8,
     /// Milliseconds between keep-alive pings to each socket.
-    #[arg(long = "pingInterval", default_value_t = 8000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(env = "REMOTEDEV_PING_INTERVAL", long = "pingInterval", default_value_t = 8000, value_parser = clap::value_parser!(u64).range(1..))]
     ping_interval: u64,
     /// Milliseconds of silence after which a socket is closed (4001); sent to clients.
-    #[arg(long = "pingTimeout", default_value_t = 20000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(env = "REMOTEDEV_PING_TIMEOUT", long = "pingTimeout", default_value_t = 20000, value_parser = clap::value_parser!(u64).range(1..))]
     ping_timeout: u64,
     /// Largest inbound message in bytes; larger ones close the socket with 1009.
-    #[arg(long = "maxPayload", default_value_t = 100 * 1024 * 1024)]
+    #[arg(env = "REMOTEDEV_MAX_PAYLOAD", long = "maxPayload", default_value_t = 100 * 1024 * 1024)]
     max_payload: usize,
     /// Bytes that may wait for one slow socket before it is closed with 4100.
-    #[arg(long = "maxOutboundBytes", default_value_t = 64 * 1024 * 1024)]
+    #[arg(env = "REMOTEDEV_MAX_OUTBOUND_BYTES", long = "maxOutboundBytes", default_value_t = 64 * 1024 * 1024)]
     max_outbound_bytes: usize,
     /// Keep-alive form: auto (both until the client answers one), 1 (`#1`/`#2`) or 2 (empty frames).
-    #[arg(long = "protocolVersion", default_value = "auto")]
+    #[arg(
+        env = "REMOTEDEV_PROTOCOL_VERSION",
+        long = "protocolVersion",
+        default_value = "auto"
+    )]
     protocol_version: ProtocolVersion,
     /// Milliseconds a logged-in socket may take to subscribe before targeted messages
     /// are sent to it as plain events.
-    #[arg(long = "subscribeGraceMs", default_value_t = 2000)]
+    #[arg(
+        env = "REMOTEDEV_SUBSCRIBE_GRACE_MS",
+        long = "subscribeGraceMs",
+        default_value_t = 2000
+    )]
     subscribe_grace_ms: u64,
-    /// Report database as the reference's knex JSON config file, e.g.
+    /// Report database as the reference's knex JSON config file: SQLite
     /// {"client":"sqlite3","connection":{"filename":"reports.sqlite3"}} (filename may be
-    /// ":memory:"). Only SQLite is supported.
-    #[arg(long = "dbOptions", value_name = "FILE", conflicts_with = "db")]
+    /// ":memory:") or PostgreSQL {"client":"pg","connection":"postgres://user:pw@host/db"}
+    /// (or "connection":{"host","port","user","password","database"}).
+    #[arg(env = "REMOTEDEV_DB_OPTIONS", long = "dbOptions", value_name = "FILE")]
     db_options: Option<std::path::PathBuf>,
-    /// Report database file, or :memory: (lost on exit). Default:
+    /// Report database file, :memory: (lost on exit), or a PostgreSQL URL
+    /// postgres://user:password@host:5432/database (shared by several relays). Default:
     /// remotedev/reports.sqlite3 in the user's data directory (e.g.
     /// ~/.local/share/remotedev/reports.sqlite3), created on first use.
-    #[arg(long = "db", value_name = "PATH")]
+    #[arg(
+        env = "REMOTEDEV_DB",
+        hide_env_values = true,
+        long = "db",
+        value_name = "PATH"
+    )]
     db: Option<String>,
     /// Largest HTTP request body (report uploads, GraphQL): bytes, or with a kb/mb/gb
     /// suffix like the reference's "16mb". Larger requests get 413.
-    #[arg(long = "maxRequestBody", default_value = "16mb", value_parser = parse_size)]
+    #[arg(env = "REMOTEDEV_MAX_REQUEST_BODY", long = "maxRequestBody", default_value = "16mb", value_parser = parse_size)]
     max_request_body: usize,
     /// Open the monitor UI in the system browser once the relay listens: --open or
     /// --open=browser ($BROWSER is honoured). The reference's --open=electron is not
     /// supported.
-    #[arg(long, value_name = "browser", num_args = 0..=1, require_equals = true,
+    #[arg(env = "REMOTEDEV_OPEN", long, value_name = "browser", num_args = 0..=1, require_equals = true,
           default_missing_value = "browser", value_parser = parse_open)]
     open: Option<String>,
     /// http (ws://) or https (wss:// and https:// on the same port, with --key and
     /// --cert). Default: https when --key and --cert are given, else http.
-    #[arg(long, value_enum)]
+    #[arg(env = "REMOTEDEV_PROTOCOL", long, value_enum)]
     protocol: Option<Protocol>,
     /// TLS private key (PEM; an encrypted PKCS#8 key needs --passphrase).
-    #[arg(long, value_name = "FILE")]
+    #[arg(env = "REMOTEDEV_KEY", long, value_name = "FILE")]
     key: Option<std::path::PathBuf>,
     /// TLS certificate chain (PEM: the server certificate, then any intermediates).
-    #[arg(long, value_name = "FILE")]
+    #[arg(env = "REMOTEDEV_CERT", long, value_name = "FILE")]
     cert: Option<std::path::PathBuf>,
     /// Passphrase of an encrypted --key.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(
+        env = "REMOTEDEV_PASSPHRASE",
+        hide_env_values = true,
+        long,
+        value_name = "TEXT"
+    )]
     passphrase: Option<String>,
     /// Also accept browser pages from this origin (scheme://host[:port]; null or
     /// file:// for pages opened from files; * turns the Origin check off). Repeatable.
     /// Always accepted: the relay's own pages, http(s)://localhost|127.0.0.1|[::1] on
     /// any port, browser extensions, and requests without an Origin (native clients).
-    #[arg(long = "allowOrigin", value_name = "ORIGIN")]
+    #[arg(
+        env = "REMOTEDEV_ALLOW_ORIGIN",
+        value_delimiter = ',',
+        long = "allowOrigin",
+        value_name = "ORIGIN"
+    )]
     allow_origin: Vec<String>,
     /// Require a token: sockets must present a JWT signed (HS256) with SECRET before
     /// logging in or subscribing, and the report API needs `Authorization: Bearer`.
-    /// Also read from REMOTEDEV_AUTH_KEY. `remotedev token` prints a token.
-    #[arg(long = "authKey", value_name = "SECRET", global = true)]
+    /// `remotedev token` prints a token.
+    #[arg(
+        long = "authKey",
+        env = "REMOTEDEV_AUTH_KEY",
+        hide_env_values = true,
+        value_name = "SECRET",
+        global = true
+    )]
     auth_key: Option<String>,
     /// As --authKey, with the secret read from FILE (trailing newline ignored).
     #[arg(
         long = "authKeyFile",
+        env = "REMOTEDEV_AUTH_KEY_FILE",
         value_name = "FILE",
-        global = true,
-        conflicts_with = "auth_key"
+        global = true
     )]
     auth_key_file: Option<std::path::PathBuf>,
     /// Monitors may watch but not command apps (DISPATCH, ACTION, IMPORT, … refused).
-    #[arg(long = "readOnly")]
+    #[arg(env = "REMOTEDEV_READ_ONLY", long = "readOnly")]
     read_only: bool,
     /// Cluster mode: relays sharing this Redis (redis://HOST:PORT[/DB]) behave as one
     /// relay to every client (README "Cluster mode").
-    #[arg(long, value_name = "URL", env = "REMOTEDEV_REDIS_URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "REMOTEDEV_REDIS_URL",
+        hide_env_values = true
+    )]
     redis: Option<String>,
     /// Names the cluster inside a shared Redis (A-Z a-z 0-9 _ - .); needs --redis.
-    #[arg(long, value_name = "NAME", requires = "redis")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "redis",
+        env = "REMOTEDEV_CLUSTER"
+    )]
     cluster: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -125,17 +167,15 @@ enum Command {
     Token {
         /// How long the token is valid, e.g. 30d, 12h, 90m (default: until the key
         /// changes).
-        #[arg(long, value_parser = crate::relay::parse_expiry)]
+        #[arg(env = "REMOTEDEV_TOKEN_EXP", long, value_parser = crate::relay::parse_expiry)]
         exp: Option<Duration>,
     },
 }
 
-/// The environment variable holding the auth key when no flag gives one.
-const AUTH_KEY_ENV: &str = "REMOTEDEV_AUTH_KEY";
-
-/// The key from --authKey, --authKeyFile or REMOTEDEV_AUTH_KEY, in that order.
+/// The key from --authKey or --authKeyFile (or their environment variables, see
+/// [`parse`] for which wins).
 fn auth_key(args: &Args) -> Result<Option<AuthKey>, String> {
-    if let Some(k) = &args.auth_key {
+    if let Some(k) = args.auth_key.as_ref().filter(|k| !k.is_empty()) {
         return Ok(Some(AuthKey::new(k.clone())));
     }
     if let Some(file) = &args.auth_key_file {
@@ -143,10 +183,68 @@ fn auth_key(args: &Args) -> Result<Option<AuthKey>, String> {
             .map_err(|e| format!("--authKeyFile {}: {e}", file.display()))?;
         return Ok(Some(AuthKey::new(text.trim_end_matches(['\n', '\r']))));
     }
-    Ok(std::env::var(AUTH_KEY_ENV)
-        .ok()
-        .filter(|k| !k.is_empty())
-        .map(AuthKey::new))
+    Ok(None)
+}
+
+/// Parses the command line with every option's `REMOTEDEV_*` environment variable.
+/// Of two options that exclude each other (`--db` / `--dbOptions`, `--authKey` /
+/// `--authKeyFile`), one given on the command line wins over the other's environment
+/// variable; both on the command line, or both in the environment, are refused.
+fn parse<I, T>(args: I) -> Result<Args, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Args::command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    let mut parsed = Args::from_arg_matches(&matches)?;
+    let pairs = [
+        (("db_options", "--dbOptions"), ("db", "--db")),
+        (
+            ("auth_key", "--authKey"),
+            ("auth_key_file", "--authKeyFile"),
+        ),
+    ];
+    for ((a, a_flag), (b, b_flag)) in pairs {
+        let (Some(sa), Some(sb)) = (matches.value_source(a), matches.value_source(b)) else {
+            continue;
+        };
+        let drop = match (sa, sb) {
+            (ValueSource::CommandLine, ValueSource::EnvVariable) => b,
+            (ValueSource::EnvVariable, ValueSource::CommandLine) => a,
+            _ => {
+                let env = |flag: &str| {
+                    command
+                        .get_arguments()
+                        .find(|arg| arg.get_long() == flag.strip_prefix("--"))
+                        .and_then(|arg| arg.get_env())
+                        .map(|e| e.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                };
+                let place = if sa == ValueSource::EnvVariable {
+                    format!(
+                        "the environment variables {} and {}",
+                        env(a_flag),
+                        env(b_flag)
+                    )
+                } else {
+                    format!("{a_flag} and {b_flag}")
+                };
+                return Err(command.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("{place} cannot be used together: give one of them"),
+                ));
+            }
+        };
+        match drop {
+            "db" => parsed.db = None,
+            "db_options" => parsed.db_options = None,
+            "auth_key" => parsed.auth_key = None,
+            _ => parsed.auth_key_file = None,
+        }
+    }
+    Ok(parsed)
 }
 
 /// `remotedev token`: prints a token for the configured key.
@@ -155,7 +253,7 @@ fn print_token(args: &Args, exp: Option<Duration>) -> ExitCode {
         Ok(Some(key)) => key,
         Ok(None) => {
             eprintln!(
-                "remotedev token: no key: pass --authKey SECRET or --authKeyFile FILE, or set {AUTH_KEY_ENV}"
+                "remotedev token: no key: pass --authKey SECRET or --authKeyFile FILE, or set REMOTEDEV_AUTH_KEY"
             );
             return ExitCode::FAILURE;
         }
@@ -227,7 +325,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let args = match Args::try_parse_from(args) {
+    let args = match parse(args) {
         Ok(args) => args,
         Err(e) => {
             let _ = e.print();
@@ -437,6 +535,41 @@ impl Signals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every flag, of the relay and of its subcommands, has a `REMOTEDEV_*` variable
+    /// named after it (upper snake case), so new flags cannot forget theirs.
+    #[test]
+    fn every_flag_has_an_environment_variable() {
+        use clap::CommandFactory;
+        let command = Args::command();
+        let mut commands = vec![&command];
+        commands.extend(command.get_subcommands());
+        for cmd in commands {
+            for arg in cmd.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if matches!(long, "help" | "version") {
+                    continue;
+                }
+                let mut want = String::from("REMOTEDEV_");
+                if cmd.get_name() != command.get_name() && !arg.is_global_set() {
+                    want.push_str(&cmd.get_name().to_uppercase());
+                    want.push('_');
+                }
+                for (i, c) in long.chars().enumerate() {
+                    if c.is_ascii_uppercase() && i > 0 {
+                        want.push('_');
+                    }
+                    want.push(c.to_ascii_uppercase());
+                }
+                assert_eq!(
+                    arg.get_env().and_then(|e| e.to_str()),
+                    Some(want.as_str()),
+                    "--{long} of {}",
+                    cmd.get_name()
+                );
+            }
+        }
+    }
 
     #[test]
     fn flags_map_to_options_and_bad_combinations_are_refused() {

@@ -159,3 +159,126 @@ fn cli_rejects_bad_flags() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Every flag has a `REMOTEDEV_*` environment variable, shown in `--help`; a flag on
+/// the command line wins over its variable and over the variable of the option it
+/// excludes; secrets in variables are not printed by `--help`.
+#[test]
+fn cli_reads_every_flag_from_the_environment() {
+    let help = relay_bin()
+        .arg("--help")
+        .env("REMOTEDEV_DB", "postgres://me:hunter2@db/reports")
+        .env("REMOTEDEV_AUTH_KEY", "hunter3-hunter3-hunter3-hunter3")
+        .env("REMOTEDEV_REDIS_URL", "redis://:hunter4@redis:6379/0")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    for var in [
+        "REMOTEDEV_HOSTNAME",
+        "REMOTEDEV_PORT",
+        "REMOTEDEV_LOG_LEVEL",
+        "REMOTEDEV_PING_INTERVAL",
+        "REMOTEDEV_PING_TIMEOUT",
+        "REMOTEDEV_MAX_PAYLOAD",
+        "REMOTEDEV_MAX_OUTBOUND_BYTES",
+        "REMOTEDEV_PROTOCOL_VERSION",
+        "REMOTEDEV_SUBSCRIBE_GRACE_MS",
+        "REMOTEDEV_DB_OPTIONS",
+        "REMOTEDEV_DB",
+        "REMOTEDEV_MAX_REQUEST_BODY",
+        "REMOTEDEV_OPEN",
+        "REMOTEDEV_PROTOCOL",
+        "REMOTEDEV_KEY",
+        "REMOTEDEV_CERT",
+        "REMOTEDEV_PASSPHRASE",
+        "REMOTEDEV_ALLOW_ORIGIN",
+        "REMOTEDEV_AUTH_KEY",
+        "REMOTEDEV_AUTH_KEY_FILE",
+        "REMOTEDEV_READ_ONLY",
+        "REMOTEDEV_REDIS_URL",
+        "REMOTEDEV_CLUSTER",
+    ] {
+        assert!(help.contains(&format!("[env: {var}")), "{var} in\n{help}");
+    }
+    assert!(!help.contains("hunter"), "{help}");
+
+    // port, hostname, log level and store from the environment
+    let mut child = relay_bin()
+        .env("REMOTEDEV_PORT", "0")
+        .env("REMOTEDEV_HOSTNAME", "127.0.0.1")
+        .env("REMOTEDEV_LOG_LEVEL", "0")
+        .env("REMOTEDEV_DB", ":memory:")
+        .env("REMOTEDEV_PING_TIMEOUT", "30000")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("remotedev relay listening on ws://127.0.0.1:"),
+        "{line}"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+
+    // variables are checked like flags
+    let out = relay_bin()
+        .env("REMOTEDEV_LOG_LEVEL", "7")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("invalid value '7' for '--logLevel"), "{err}");
+    let out = relay_bin()
+        .env("REMOTEDEV_PING_INTERVAL", "30000")
+        .args(["--port", "0", "--db", ":memory:"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ping_interval"));
+
+    // the command line wins: --port over REMOTEDEV_PORT, --db over REMOTEDEV_DB_OPTIONS
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = holder.local_addr().unwrap().port().to_string();
+    let out = relay_bin()
+        .env("REMOTEDEV_PORT", "0")
+        .env("REMOTEDEV_DB_OPTIONS", "/nonexistent/knex.json")
+        .args(["--port", &busy, "--db", ":memory:", "--logLevel", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("port {busy}")), "{err}");
+    // both in the environment: refused, naming the variables
+    let out = relay_bin()
+        .env("REMOTEDEV_DB", ":memory:")
+        .env("REMOTEDEV_DB_OPTIONS", "/nonexistent/knex.json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("REMOTEDEV_DB_OPTIONS and REMOTEDEV_DB cannot be used together"),
+        "{err}"
+    );
+    // the token subcommand takes the key and --exp from the environment
+    let out = relay_bin()
+        .arg("token")
+        .env(
+            "REMOTEDEV_AUTH_KEY",
+            "a-key-long-enough-for-hs256-0123456789",
+        )
+        .env("REMOTEDEV_TOKEN_EXP", "1h")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().matches('.').count(),
+        2
+    );
+}

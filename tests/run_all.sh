@@ -31,10 +31,11 @@ if [ "${#need[@]}" -gt 0 ]; then
     { apt-get update -qq >/dev/null && apt-get -o DPkg::Lock::Timeout=900 install -y -qq "${need[@]}" >/dev/null; }
 fi
 
-step "redis-server (tests/cluster.rs and the interop cluster test start private instances)"
+step "redis-server and PostgreSQL (the cluster, PostgreSQL and ops tests start private instances)"
 # shellcheck source=lib/setup.sh
 source tests/lib/setup.sh
 ensure_redis run_all
+ensure_postgres run_all
 
 step "install the real peers (npm packages from lockfiles, Python venv)"
 bash tests/interop/setup.sh

@@ -211,8 +211,9 @@ pub extern "C" fn remotedev_relay_options_set_protocol_version(
 }
 
 /// Where reports are stored: an SQLite file path (created if missing; its folder must
-/// exist) or `":memory:"` (lost when the relay stops). Default: `reports.sqlite3` in the
-/// `remotedev` folder of the user's data directory.
+/// exist), `":memory:"` (lost when the relay stops), or a PostgreSQL URL
+/// (`postgres://user:password@host:5432/database`, connected when the relay starts).
+/// Default: `reports.sqlite3` in the `remotedev` folder of the user's data directory.
 /// Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`.
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_db(
@@ -227,7 +228,7 @@ pub extern "C" fn remotedev_relay_options_set_db(
 /// `--dbOptions` (e.g. `{"client":"sqlite3","connection":{"filename":":memory:"}}`),
 /// read now. Blocks to read the file. Statuses: `REMOTEDEV_STATUS_INVALID_UTF8`,
 /// `REMOTEDEV_STATUS_INVALID_ARGUMENT` for an unreadable file or a configuration that is
-/// not SQLite (the text says which).
+/// neither SQLite nor PostgreSQL (`"client":"pg"`) (the text says which).
 #[no_mangle]
 pub extern "C" fn remotedev_relay_options_set_db_options_file(
     options: *mut remotedev_relay_options,

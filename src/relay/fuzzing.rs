@@ -101,7 +101,12 @@ impl Harness {
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
         let access = Arc::new(Access::new(&options, loopback()));
-        let hub = Arc::new(Hub::new(options, store, None));
+        let hub = Arc::new(Hub::new(
+            options,
+            store,
+            None,
+            super::metrics::RelayMetrics::new("fuzzing"),
+        ));
         Harness { rt, hub, access }
     }
 
@@ -302,7 +307,12 @@ impl ReportApi {
         let store = rt
             .block_on(ReportStore::open(StoreLocation::Memory))
             .expect("store");
-        let hub = Arc::new(Hub::new(options, store.clone(), None));
+        let hub = Arc::new(Hub::new(
+            options,
+            store.clone(),
+            None,
+            super::metrics::RelayMetrics::new("fuzzing"),
+        ));
         let watcher = hub.register();
         {
             let mut route = watcher.route();

@@ -1,7 +1,8 @@
 //! HTTP routes on the relay's one listener: the WebSocket upgrade at `/socketcluster/`
 //! (and `/socketcluster`), the report API (`report_api`: `POST /`, `POST /graphql`,
 //! `GET /graphiql`, `GET /port.js`, CORS preflights), the monitor UI (`ui`: `GET /`,
-//! its assets, and pages a browser asks for), `GET /auth-token.js` (`access`), 404
+//! its assets, and pages a browser asks for), `GET /auth-token.js` (`access`), the
+//! operations endpoints `GET /healthz`, `/readyz` and `/metrics` (`health`), 404
 //! elsewhere. Every request passes `access::check` (Origin / Host policy) first.
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use tokio_util::task::TaskTracker;
 
 use super::access;
 use super::burst_read::BurstRead;
+use super::health;
 use super::hub::Hub;
 use super::report_api;
 use super::session;
@@ -38,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) tasks: TaskTracker,
     /// Origin / Host policy, auth key and read-only mode (issue 12).
     pub(crate) access: Arc<super::access::Access>,
+    /// `GET /readyz`'s checks.
+    pub(crate) readiness: Arc<super::health::Readiness>,
 }
 
 pub(crate) fn routes(shared: Shared) -> Router {
@@ -59,6 +63,9 @@ pub(crate) fn routes(shared: Shared) -> Router {
         )
         .route("/graphiql", get(report_api::graphiql))
         .route("/port.js", get(report_api::port_js))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route(ui::ASSET_ROUTE, get(ui::asset))
         .fallback(ui::fallback)
         .route("/auth-token.js", get(access::auth_token_js))

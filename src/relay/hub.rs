@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::cluster::Cluster;
+use super::metrics::RelayMetrics;
 use super::options::RelayOptions;
 use super::outbox::Outbox;
 use super::socket_id::SocketIds;
@@ -82,6 +83,8 @@ type Subscribers = HashMap<u64, Arc<Peer>>;
 pub(crate) struct Hub {
     pub(crate) options: RelayOptions,
     pub(crate) store: ReportStore,
+    /// This relay's Prometheus series.
+    pub(crate) metrics: RelayMetrics,
     ids: SocketIds,
     next_key: AtomicU64,
     peers: RwLock<HashMap<Arc<str>, Arc<Peer>>>,
@@ -95,10 +98,12 @@ impl Hub {
         options: RelayOptions,
         store: ReportStore,
         cluster: Option<Arc<Cluster>>,
+        metrics: RelayMetrics,
     ) -> Self {
         Hub {
             options,
             store,
+            metrics,
             ids: SocketIds::with_node(cluster.as_ref().map(|c| c.node_bytes())),
             cluster,
             next_key: AtomicU64::new(0),
@@ -116,12 +121,15 @@ impl Hub {
             route: Mutex::new(Route::default()),
         });
         write(&self.peers).insert(peer.id.clone(), peer.clone());
+        self.metrics.connections(None).increment(1.0);
         peer
     }
 
     /// Forgets a socket and its subscriptions (`route` is the socket's locked state).
     pub(crate) fn unregister(&self, peer: &Peer, route: &mut Route) {
-        write(&self.peers).remove(&peer.id);
+        if write(&self.peers).remove(&peer.id).is_some() {
+            self.metrics.connections(route.role).decrement(1.0);
+        }
         let mut channels = write(&self.channels);
         for name in route.channels.drain(..) {
             remove_subscriber(&mut channels, &name, peer.key);
@@ -199,6 +207,9 @@ impl Hub {
             return;
         };
         let frame = Utf8Bytes::from(encode::publish(channel, data));
+        self.metrics
+            .bytes
+            .increment((frame.len() * subscribers.len()) as u64);
         for peer in subscribers.values() {
             // A socket over its budget is closing; its session reports that once.
             peer.send(frame.clone());

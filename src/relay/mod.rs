@@ -18,8 +18,10 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod graphql;
+mod health;
 mod http;
 mod hub;
+mod metrics;
 mod options;
 mod outbox;
 mod report_api;

@@ -219,6 +219,8 @@ fn store_failed(e: &StoreError) -> Response {
     let text = e.to_string();
     let status = if text.contains("disk is full") {
         StatusCode::INSUFFICIENT_STORAGE
+    } else if matches!(e, StoreError::Unavailable(_)) {
+        StatusCode::SERVICE_UNAVAILABLE
     } else {
         StatusCode::INTERNAL_SERVER_ERROR
     };
@@ -271,8 +273,9 @@ pub(crate) async fn post_root(State(shared): State<Shared>, req: Request) -> Res
             // list read later contains the row and one read earlier precedes this.
             let outcome = store
                 .run(move |conn| {
-                    let outcome = store::add_sync(conn, &body, &store::new_id(), &store::now_iso())?;
+                    let outcome = conn.add(&body)?;
                     if let AddOutcome::Added(added) = &outcome {
+                        hub.metrics.reports_added.increment(1);
                         let data = json!({"type": "add", "data": added}).to_string();
                         hub.publish("report", Some(&data));
                     }

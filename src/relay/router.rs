@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use super::hub::{Hub, Peer, Role};
 use crate::protocol::error::{names, ErrorObject};
 use crate::protocol::{encode, frame};
-use crate::store::{self, ListQuery};
+use crate::store::ListQuery;
 
 /// What the socket that sent a relay event should be answered (if it sent a cid).
 #[derive(Debug)]
@@ -46,6 +46,10 @@ pub(crate) fn on_event(
                 Role::Monitor
             };
             let mut route = peer.route();
+            if route.role != Some(role) {
+                hub.metrics.connections(route.role).decrement(1.0);
+                hub.metrics.connections(Some(role)).increment(1.0);
+            }
             route.role = Some(role);
             route.grace_expired = false;
             drop(route);
@@ -58,16 +62,19 @@ pub(crate) fn on_event(
             };
         }
         "log" | "respond" => {
+            hub.metrics.messages.increment(1);
             hub.publish(name, raw);
             Reply::Ack
         }
         "log-noid" => {
+            hub.metrics.messages.increment(1);
             hub.publish("log", Some(&wrap_noid(&peer.id, raw)));
             Reply::Ack
         }
         "getReport" => get_report(hub, peer, data, cid),
         _ => match name.strip_prefix("sc-") {
             Some(target) => {
+                hub.metrics.messages.increment(1);
                 deliver_targeted(hub, name, target, raw);
                 Reply::Ack
             }
@@ -113,7 +120,7 @@ fn get_report(
     let rid = cid.get().to_owned();
     let target = peer.clone();
     let queued = hub.store.submit(move |conn| {
-        let frame = match store::get_sync(conn, &id) {
+        let frame = match conn.get(&id) {
             Ok(Some(row)) => encode::ack_data(&rid, &serde_json::Value::Object(row).to_string()),
             Ok(None) => encode::ack(&rid),
             Err(e) => {
@@ -136,7 +143,7 @@ fn get_report(
 fn send_report_list(hub: &Hub, peer: &Arc<Peer>) {
     let target = peer.clone();
     hub.store.submit(move |conn| {
-        let rows = match store::list_sync(conn, &ListQuery::default()) {
+        let rows = match conn.list(&ListQuery::default()) {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!("report list: {e}");

@@ -49,6 +49,7 @@ impl Relay {
     /// key cannot be used.
     pub async fn start(options: RelayOptions) -> Result<Relay, RelayError> {
         options.validate()?;
+        super::metrics::install();
         let tls = match (&options.tls_cert, &options.tls_key) {
             (Some(cert), Some(key)) => Some(Arc::new(TlsState {
                 acceptor: std::sync::RwLock::new(tokio_rustls::TlsAcceptor::from(
@@ -94,7 +95,14 @@ impl Relay {
             )?)),
             None => None,
         };
-        let hub = Arc::new(Hub::new(options, store, cluster.clone()));
+        let metrics = super::metrics::RelayMetrics::new(&local_addr.to_string());
+        // Readiness checks (GET /readyz): `listening`, `store` and, in cluster mode, `redis`.
+        let mut readiness = super::health::Readiness::new(store.clone());
+        if let Some(cluster) = &cluster {
+            let cluster = cluster.clone();
+            readiness.add_flag("redis", move || cluster.is_connected());
+        }
+        let hub = Arc::new(Hub::new(options, store, cluster.clone(), metrics));
         if let Some(cluster) = &cluster {
             cluster.start(Arc::downgrade(&hub));
         }
@@ -103,6 +111,7 @@ impl Relay {
         let access = Arc::new(super::access::Access::new(&options_access, local_addr));
         let shared = Shared {
             access,
+            readiness: Arc::new(readiness),
             port: local_addr.port(),
             graphql: super::graphql::schema(hub.store.clone()),
             hub: hub.clone(),

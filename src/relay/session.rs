@@ -277,6 +277,9 @@ where
                 }
             }
         };
+        if auth_error.is_some() {
+            self.hub.metrics.auth_failures.increment(1);
+        }
         let status = encode::handshake_status_authenticated(
             &self.peer.id,
             self.hub.options.ping_timeout.as_millis() as u64,
@@ -306,6 +309,7 @@ where
             }
             Err(err) => {
                 self.auth = None;
+                self.hub.metrics.auth_failures.increment(1);
                 let data = format!(
                     r#"{{"isAuthenticated":false,"authError":{}}}"#,
                     err.to_json()
@@ -329,6 +333,7 @@ where
             }
             if self.auth.is_none() {
                 tracing::debug!(socket = %self.peer.id, "{name} refused: not authenticated");
+                self.hub.metrics.auth_failures.increment(1);
                 return Some(auth::required(name));
             }
         }
@@ -521,8 +526,14 @@ where
     async fn finish(&mut self, end: End) {
         let (code, reason) = match end {
             End::Gone => return,
-            End::Close(code, reason) => (code, reason),
+            End::Close(code, reason) => {
+                if code == close::PONG_TIMEOUT {
+                    self.hub.metrics.ping_timeout_closes.increment(1);
+                }
+                (code, reason)
+            }
             End::Overflow => {
+                self.hub.metrics.slow_reader_closes.increment(1);
                 let limit = self.peer.outbox.limit();
                 tracing::warn!(socket = %self.peer.id, limit, "closing a socket that reads too slowly");
                 (

@@ -1,24 +1,28 @@
 //! The report store (relay spec §6): reports an app uploads (a state or action log, e.g.
-//! on an error) kept in an embedded SQLite database with the reference's
-//! `remotedev_reports` schema, so the DevTools can list and import them.
+//! on an error) kept with the reference's `remotedev_reports` schema, so the DevTools
+//! can list and import them: in an embedded SQLite database (the default,
+//! `sqlite.rs`) or in PostgreSQL (`postgres.rs`), which several relays can share.
 //!
 //! One dedicated thread owns the connection and runs the jobs it is sent in order, so
 //! database work never runs on (or blocks) the relay's socket tasks. Jobs may also send
 //! frames to sockets when they finish (sending never waits), which keeps a `report`
 //! list and the `add` notifications that follow it in database order.
 
-mod db;
+mod backend;
 mod location;
+mod postgres;
+mod report;
+mod sqlite;
 
 use std::sync::mpsc;
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 
-pub use db::{AddOutcome, Invalid, ListQuery, BASE_FIELDS, COLUMNS, DEFAULT_APP_ID};
+pub(crate) use backend::Backend;
 pub use location::StoreLocation;
+pub use postgres::PgTarget;
+pub use report::{AddOutcome, Invalid, ListQuery, BASE_FIELDS, COLUMNS, DEFAULT_APP_ID};
 
 /// A report row as JSON (column name → value; missing values are `null`).
 pub type Row = Map<String, Value>;
@@ -33,6 +37,13 @@ pub enum StoreError {
     /// SQLite failed.
     #[error("report database error: {0}")]
     Sqlite(String),
+    /// PostgreSQL answered with an error (names the server and the SQLSTATE).
+    #[error("report database error: {0}")]
+    Postgres(String),
+    /// The PostgreSQL server cannot be reached (refused, timed out, connection lost);
+    /// names the server and the OS error. Requests are retried on a new connection.
+    #[error("report database unavailable: {0}")]
+    Unavailable(String),
     /// The store's thread is gone (the relay is stopping).
     #[error("the report store is closed")]
     Closed,
@@ -44,7 +55,7 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+type Job = Box<dyn FnOnce(&mut Backend) + Send>;
 
 /// A handle to an open report database (cheap to clone). The database closes when the
 /// last handle is dropped and the queued jobs have run.
@@ -62,59 +73,15 @@ impl std::fmt::Debug for ReportStore {
     }
 }
 
-fn open_connection(location: &StoreLocation) -> Result<Connection, StoreError> {
-    let mut conn = match location.path()? {
-        None => Connection::open_in_memory()?,
-        Some(path) => {
-            if matches!(location, StoreLocation::DataDir) {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        StoreError::Config(format!("cannot create {}: {e}", dir.display()))
-                    })?;
-                }
-            }
-            Connection::open_with_flags(
-                &path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|e| {
-                StoreError::Config(format!(
-                    "cannot open the report database {}: {e}",
-                    path.display()
-                ))
-            })?
-        }
-    };
-    conn.busy_timeout(Duration::from_secs(5))?;
-    // As in the reference (knex with node-sqlite3 leaves SQLite's default, off): a
-    // report's `appId` need not name a row of `remotedev_apps`. The bundled SQLite
-    // turns foreign keys on, which made an upload with an unknown `appId` a 500
-    // (found by the report_api fuzz target).
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
-    if location.path()?.is_some() {
-        // Durability (issue 13): WAL, and `synchronous = FULL`, so the WAL is synced on
-        // every commit and a report whose POST got a 200 survives a kill -9 of the
-        // relay and also an OS crash or power loss; `NORMAL` would survive a killed
-        // process only. A commit is all or nothing in either mode.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!("report database: journal mode {mode}, not WAL");
-        }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-    }
-    db::migrate(&mut conn)?;
-    Ok(conn)
-}
-
 impl ReportStore {
     /// Opens (creating it and its schema if needed) the database at `location` on a
     /// thread of its own.
     ///
     /// # Errors
     /// [`StoreError::Config`] for an unusable location, [`StoreError::Sqlite`] when the
-    /// file cannot be opened or is not a report database.
+    /// file cannot be opened or is not a report database; for PostgreSQL
+    /// [`StoreError::Unavailable`] when the server cannot be reached and
+    /// [`StoreError::Postgres`] when it refuses (password, database, permissions).
     pub async fn open(location: StoreLocation) -> Result<ReportStore, StoreError> {
         let (jobs, rx) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = oneshot::channel();
@@ -122,7 +89,7 @@ impl ReportStore {
         std::thread::Builder::new()
             .name("remotedev-store".into())
             .spawn(move || {
-                let mut conn = match open_connection(&loc) {
+                let mut conn = match Backend::open(&loc) {
                     Ok(c) => {
                         let _ = ready_tx.send(Ok(()));
                         c
@@ -147,14 +114,14 @@ impl ReportStore {
     }
 
     /// Queues `job` on the store's thread without waiting for it.
-    pub(crate) fn submit(&self, job: impl FnOnce(&mut Connection) + Send + 'static) -> bool {
+    pub(crate) fn submit(&self, job: impl FnOnce(&mut Backend) + Send + 'static) -> bool {
         self.jobs.send(Box::new(job)).is_ok()
     }
 
     /// Runs `job` on the store's thread and waits (asynchronously) for its result.
     pub(crate) async fn run<R: Send + 'static>(
         &self,
-        job: impl FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
+        job: impl FnOnce(&mut Backend) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let (tx, rx) = oneshot::channel();
         if !self.submit(move |c| {
@@ -171,8 +138,7 @@ impl ReportStore {
     /// [`StoreError::Sqlite`] when the database fails, [`StoreError::Closed`] once the
     /// store stopped. A body without `type` / `payload` is an [`AddOutcome`], not an error.
     pub async fn add(&self, body: Row) -> Result<AddOutcome, StoreError> {
-        self.run(move |c| db::add(c, &body, &new_id(), &now_iso()))
-            .await
+        self.run(move |c| c.add(&body)).await
     }
 
     /// The full row of one report.
@@ -181,7 +147,7 @@ impl ReportStore {
     /// [`StoreError::Sqlite`], [`StoreError::Closed`].
     pub async fn get(&self, id: &str) -> Result<Option<Row>, StoreError> {
         let id = id.to_owned();
-        self.run(move |c| db::get(c, &id)).await
+        self.run(move |c| c.get(&id)).await
     }
 
     /// Rows matching a query, in insertion order.
@@ -189,7 +155,7 @@ impl ReportStore {
     /// # Errors
     /// [`StoreError::Sqlite`], [`StoreError::Closed`].
     pub async fn list(&self, query: ListQuery) -> Result<Vec<Row>, StoreError> {
-        self.run(move |c| db::list(c, &query)).await
+        self.run(move |c| c.list(&query)).await
     }
 
     /// Every column of every row (GraphQL `reports`).
@@ -203,9 +169,16 @@ impl ReportStore {
         };
         self.list(query).await
     }
-}
 
-pub(crate) use db::{add as add_sync, get as get_sync, list as list_sync};
+    /// Whether the database answers now (relay readiness): reads the report table,
+    /// waiting behind the queued jobs.
+    ///
+    /// # Errors
+    /// As the other operations.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|c| c.ping()).await
+    }
+}
 
 /// A random (version 4) UUID, as the reference's `uuid.v4()`.
 pub(crate) fn new_id() -> String {
@@ -223,24 +196,24 @@ pub(crate) fn new_id() -> String {
     )
 }
 
-/// The current time as JavaScript's `new Date().toISOString()`:
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC.
-pub(crate) fn now_iso() -> String {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    iso_from_millis(since.as_millis() as i64)
+#[cfg(test)]
+fn iso_from_millis(ms: i64) -> String {
+    iso_from_micros(ms * 1000, 3)
 }
 
-fn iso_from_millis(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let (h, m, s, milli) = (
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000,
+/// A time as JavaScript's `new Date().toISOString()` (`digits` = 3):
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC; 6 digits for microseconds.
+pub(crate) fn iso_from_micros(us: i64, digits: usize) -> String {
+    let days = us.div_euclid(86_400_000_000);
+    let rem = us.rem_euclid(86_400_000_000);
+    let (h, m, s, micro) = (
+        rem / 3_600_000_000,
+        rem / 60_000_000 % 60,
+        rem / 1_000_000 % 60,
+        rem % 1_000_000,
     );
+    let fraction = format!("{micro:06}");
+    let fraction = &fraction[..digits.min(6)];
     // Civil date from days since 1970-01-01 (proleptic Gregorian, 400-year eras).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -251,7 +224,7 @@ fn iso_from_millis(ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{fraction}Z")
 }
 
 #[cfg(test)]

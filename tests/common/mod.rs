@@ -1,6 +1,7 @@
 //! A minimal raw WebSocket peer for driving the relay frame by frame in tests.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod redis;
 
 use std::time::Duration;

@@ -13,42 +13,60 @@ npm_ci_once() {
   fi
 }
 
-# ensure_chromium LABEL: Debian's chromium, unless CHROMIUM_BIN names a browser or
-# `chromium` is installed. Fails with one line where it cannot be installed.
-ensure_chromium() {
+# apt_install LABEL PACKAGE...: Debian packages, with one `apt-get update` per test run
+# (APT_UPDATED is exported, so the suites run_all.sh calls share it). Fails with one line
+# where apt-get is missing.
+apt_install() {
   local label="$1"
-  if [[ -n "${CHROMIUM_BIN:-}" ]] || command -v chromium >/dev/null 2>&1; then
-    return 0
-  fi
+  shift
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "[$label setup] chromium is missing: install it (or set CHROMIUM_BIN)" >&2
+    echo "[$label setup] $* missing and no apt-get here: install it by hand" >&2
     return 1
   fi
   local sudo=()
   [[ "$(id -u)" == 0 ]] || sudo=(sudo)
-  echo "[$label setup] apt-get install chromium" >&2
-  "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
+  echo "[$label setup] apt-get install $*" >&2
+  if [[ -z "${APT_UPDATED:-}" ]]; then
+    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
+    export APT_UPDATED=1
+  fi
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 \
-    install -y -qq chromium >&2
+    install -y -qq "$@" >&2
+}
+
+# ensure_chromium LABEL: Debian's chromium, unless CHROMIUM_BIN names a browser or
+# `chromium` is installed.
+ensure_chromium() {
+  if [[ -n "${CHROMIUM_BIN:-}" ]] || command -v chromium >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install "$1" chromium
 }
 
 # ensure_redis LABEL: Debian's redis-server (the cluster tests start private instances
 # on loopback ports), unless REDIS_SERVER names one or `redis-server` is installed.
 ensure_redis() {
-  local label="$1"
   if [[ -n "${REDIS_SERVER:-}" ]] || command -v redis-server >/dev/null 2>&1; then
     return 0
   fi
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "[$label setup] redis-server is missing: install it (or set REDIS_SERVER)" >&2
-    return 1
+  local sudo=()
+  [[ "$(id -u)" == 0 ]] || sudo=(sudo)
+  apt_install "$1" redis-server
+  # Debian starts a system service on install; the tests never use it.
+  "${sudo[@]}" service redis-server stop >/dev/null 2>&1 || true
+}
+
+# ensure_postgres LABEL: Debian's PostgreSQL server binaries (/usr/lib/postgresql/<ver>/bin)
+# for the tests that start a private server (tests/common/pg.rs); never a system service.
+# Skipped when REMOTEDEV_PG_BIN names a folder with initdb.
+ensure_postgres() {
+  if [[ -n "${REMOTEDEV_PG_BIN:-}" && -x "$REMOTEDEV_PG_BIN/initdb" ]] ||
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    return 0
   fi
   local sudo=()
   [[ "$(id -u)" == 0 ]] || sudo=(sudo)
-  echo "[$label setup] apt-get install redis-server" >&2
-  "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2 || true
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 \
-    install -y -qq --no-install-recommends redis-server >&2
-  # Debian starts a system service on install; the tests never use it.
-  "${sudo[@]}" service redis-server stop >/dev/null 2>&1 || true
+  apt_install "$1" postgresql
+  # The package may start a cluster as a service; the tests never use it.
+  "${sudo[@]}" service postgresql stop >/dev/null 2>&1 || true
 }

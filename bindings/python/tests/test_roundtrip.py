@@ -299,8 +299,11 @@ def test_relay_report_store_and_request_body_options(tmp_path: Path) -> None:
     with remotedev.Relay(port=0, db_options=knex, handshake_timeout=5, pending_limit=10, channel_limit=10):
         pass
     assert other.is_file()
+    knex.write_text(json.dumps({"client": "mysql", "connection": "mysql://x/y"}))
+    with pytest.raises(remotedev.InvalidArgumentError, match='client "mysql" is not supported'):
+        remotedev.Relay(port=0, db_options=knex)
     knex.write_text(json.dumps({"client": "pg"}))
-    with pytest.raises(remotedev.InvalidArgumentError, match='client "pg" is not supported'):
+    with pytest.raises(remotedev.InvalidArgumentError, match='"client":"pg" needs "connection"'):
         remotedev.Relay(port=0, db_options=knex)
     with remotedev.Relay(port=0, db=":memory:") as relay:
         assert relay.port > 0

@@ -26,7 +26,7 @@ class Relay(Closing):
     `protocol_version` "auto" (or 1, 2), `subscribe_grace` 2 s, `pending_limit` 100,
     `channel_limit` 1000, `worker_threads` one per CPU, `max_request_body` 16 MiB, `serve_ui` on (the Redux DevTools monitor at
     `http://HOST:PORT/`).
-    Times are in seconds. Reports go to `db` (a file, or ":memory:") or to the knex JSON
+    Times are in seconds. Reports go to `db` (a file, ":memory:" or a postgres:// URL) or to the knex JSON
     file `db_options` (as `--dbOptions`), by default to `reports.sqlite3` in the user's
     data folder. The core checks every option (`InvalidOptionError`, with the same
     text as in Rust); a busy port raises `AddressInUseError`.

@@ -1,38 +1,62 @@
-//! The SQL side: the reference schema (relay spec §6.3) with the project's own
-//! migrations, and the `add` / `get` / `list` operations on one connection.
+//! The embedded SQLite backend (the default): the reference schema (relay spec §6.3)
+//! with the project's own migrations counted in `PRAGMA user_version`, and the
+//! `insert` / `get` / `list` operations on one connection.
+
+use std::time::Duration;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension};
 use serde_json::{Map, Value};
 
-use super::StoreError;
+use super::report::{column_list, quoted, NewReport};
+use super::{ListQuery, StoreError, StoreLocation, BASE_FIELDS, COLUMNS};
 
-/// The `remotedev_reports` columns, in the order rows are returned.
-pub const COLUMNS: &[&str] = &[
-    "id",
-    "type",
-    "title",
-    "description",
-    "action",
-    "payload",
-    "preloadedState",
-    "screenshot",
-    "userAgent",
-    "version",
-    "user",
-    "userId",
-    "instanceId",
-    "meta",
-    "exception",
-    "added",
-    "appId",
-];
-
-/// What `list` returns without `fields` (the reference's base fields).
-pub const BASE_FIELDS: &[&str] = &["id", "title", "added"];
-
-/// The app id a report gets when the upload names none (the reference relays').
-pub const DEFAULT_APP_ID: &str = "78626c31-e16b-4528-b8e5-f81301b627f4";
+/// Opens (creating it and its schema if needed) the SQLite database at `location`.
+pub(crate) fn open(location: &StoreLocation) -> Result<Connection, StoreError> {
+    let mut conn = match location.path()? {
+        None => Connection::open_in_memory()?,
+        Some(path) => {
+            if matches!(location, StoreLocation::DataDir) {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+            }
+            Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| {
+                StoreError::Config(format!(
+                    "cannot open the report database {}: {e}",
+                    path.display()
+                ))
+            })?
+        }
+    };
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // As in the reference (knex with node-sqlite3 leaves SQLite's default, off): a
+    // report's `appId` need not name a row of `remotedev_apps`. The bundled SQLite
+    // turns foreign keys on, which made an upload with an unknown `appId` a 500
+    // (found by the report_api fuzz target).
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    if location.path()?.is_some() {
+        // Durability (issue 13): WAL, and `synchronous = FULL`, so the WAL is synced on
+        // every commit and a report whose POST got a 200 survives a kill -9 of the
+        // relay and also an OS crash or power loss; `NORMAL` would survive a killed
+        // process only. A commit is all or nothing in either mode.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!("report database: journal mode {mode}, not WAL");
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
+    migrate(&mut conn)?;
+    Ok(conn)
+}
 
 /// Migrations in order; `PRAGMA user_version` counts the ones applied. Version 1 is the
 /// reference's knex migration and seed; `IF NOT EXISTS` / `OR IGNORE` keep a database
@@ -115,97 +139,6 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Why a request to the store was refused before touching the database. The message is
-/// what the client gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid(pub String);
-
-/// The outcome of an `add` (relay spec §6.2).
-#[derive(Debug, Clone, PartialEq)]
-pub enum AddOutcome {
-    /// Stored: `{id,title,added}` (title absent when there is none), what `report`
-    /// subscribers get as `{"type":"add","data":…}`.
-    Added(Map<String, Value>),
-    /// The reference's validation failure (answered with HTTP 200 `{"error":…}`).
-    Rejected(String),
-}
-
-/// A `list` request: equality filters and the columns to return, both checked against
-/// [`COLUMNS`].
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ListQuery {
-    /// `(column, value)` pairs that must all be equal (`null` matches missing values).
-    pub filter: Vec<(String, Value)>,
-    /// The columns to return.
-    pub fields: Vec<String>,
-}
-
-impl ListQuery {
-    /// From the `query` and `fields` members of a `POST /` body.
-    ///
-    /// # Errors
-    /// [`Invalid`] naming a `query` key or `fields` entry that is not a column, or a
-    /// `query` value that is an object or array.
-    pub fn from_json(query: Option<&Value>, fields: Option<&Value>) -> Result<ListQuery, Invalid> {
-        let mut out = ListQuery::default();
-        match query {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(q)) => {
-                for (k, v) in q {
-                    if !COLUMNS.contains(&k.as_str()) {
-                        return Err(Invalid(format!(
-                            "Unknown column {k:?} in query; the columns are {}.",
-                            COLUMNS.join(", ")
-                        )));
-                    }
-                    if v.is_object() || v.is_array() {
-                        return Err(Invalid(format!(
-                            "The query value for {k:?} must be a string, number, boolean or null \
-                             (only equality filters are supported)."
-                        )));
-                    }
-                    out.filter.push((k.clone(), v.clone()));
-                }
-            }
-            Some(_) => {
-                return Err(Invalid(
-                    "query must be an object of column: value equality filters.".to_owned(),
-                ))
-            }
-        }
-        let names: Vec<&Value> = match fields {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.iter().collect(),
-            Some(v @ Value::String(_)) => vec![v],
-            Some(_) => {
-                return Err(Invalid(
-                    "fields must be an array of column names.".to_owned(),
-                ))
-            }
-        };
-        for name in names {
-            match name.as_str() {
-                Some(n) if COLUMNS.contains(&n) => out.fields.push(n.to_owned()),
-                _ => {
-                    return Err(Invalid(format!(
-                        "Unknown field {name}; the columns are {}.",
-                        COLUMNS.join(", ")
-                    )))
-                }
-            }
-        }
-        if out.fields.is_empty() {
-            out.fields = BASE_FIELDS.iter().map(|s| (*s).to_owned()).collect();
-        }
-        Ok(out)
-    }
-}
-
-fn quoted(column: &str) -> String {
-    // Only names from COLUMNS get here.
-    format!("\"{column}\"")
-}
-
 fn to_json(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
@@ -226,15 +159,6 @@ fn to_sql(v: &Value) -> SqlValue {
         Value::String(s) => SqlValue::Text(s.clone()),
         other => SqlValue::Text(other.to_string()),
     }
-}
-
-/// `"a", "b", …`: quoted column names for a `SELECT`.
-fn column_list<S: AsRef<str>>(columns: &[S]) -> String {
-    columns
-        .iter()
-        .map(|c| quoted(c.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Rows matching `query`, in insertion order, with `query.fields` in that order.
@@ -285,130 +209,27 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<Map<String, Value>>, St
         .optional()?)
 }
 
-/// JavaScript truthiness, as the reference's `!data.type || !data.payload`.
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(_) => true,
-    }
-}
-
-/// How JavaScript would print a value in a template string.
-fn js_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Object(_) => "[object Object]".to_owned(),
-        Value::Array(a) => a.iter().map(js_text).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
-}
-
-/// A stored text column: strings as they are, other JSON as JSON text.
-fn text(v: Option<&Value>) -> Option<String> {
-    match v {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
-    }
-}
-
-/// Stores a report from an HTTP body (relay spec §6.2). `id` and `added` come from here,
-/// never from the body.
-pub fn add(
-    conn: &Connection,
-    body: &Map<String, Value>,
-    id: &str,
-    added: &str,
-) -> Result<AddOutcome, StoreError> {
-    let get = |k: &str| body.get(k);
-    if !truthy(get("type")) || !truthy(get("payload")) {
-        return Ok(AddOutcome::Rejected(
-            "Required parameters aren't specified.".to_owned(),
-        ));
-    }
-    let ty = get("type").expect("checked");
-    // The four types of the reference's GraphQL schema, all of which `redux-remotedev`
-    // sends (`remotedev-server` refused all but two).
-    if !matches!(ty.as_str(), Some("STATE" | "ACTION" | "STATES" | "ACTIONS")) {
-        return Ok(AddOutcome::Rejected(format!(
-            "Type {} is not supported yet.",
-            js_text(ty)
-        )));
-    }
-    let exception = get("exception").filter(|e| truthy(Some(e)));
-    let exception_message = exception.and_then(|e| e.get("message"));
-    let title = [get("title"), exception_message, get("action")]
-        .into_iter()
-        .find(|v| truthy(*v))
-        .flatten();
-    let user = get("user");
-    let user_id = match user {
-        Some(Value::Object(u)) => u.get("id"),
-        other => other,
-    };
-    let exception_text = match exception {
-        Some(e) => {
-            let mut s = format!(
-                "Exception thrown: {}",
-                e.get("message")
-                    .map(js_text)
-                    .unwrap_or_else(|| "undefined".into())
-            );
-            if let Some(stack) = e.get("stack").filter(|s| truthy(Some(s))) {
-                s.push('\n');
-                s.push_str(&js_text(stack));
-            }
-            s
-        }
-        None => String::new(),
-    };
-    // Column and value side by side, so the two can never drift apart.
-    let mut row: Vec<(&str, Option<String>)> = vec![
-        ("id", Some(id.to_owned())),
-        ("type", text(Some(ty))),
-        ("title", text(title)),
-        ("description", text(get("description"))),
-        ("action", text(get("action"))),
-        ("payload", text(get("payload"))),
-        ("preloadedState", text(get("preloadedState"))),
-        ("screenshot", text(get("screenshot"))),
-        ("version", text(get("version"))),
-        ("userAgent", text(get("userAgent"))),
-        ("user", text(user)),
-        ("userId", text(user_id)),
-        ("instanceId", text(get("instanceId"))),
-        ("meta", text(get("meta"))),
-        ("exception", Some(exception_text)),
-        ("added", Some(added.to_owned())),
-    ];
-    if truthy(get("appId")) {
-        row.push(("appId", text(get("appId"))));
-    }
+/// Inserts a validated report.
+pub(crate) fn insert(conn: &Connection, report: &NewReport) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO remotedev_reports ({}) VALUES ({})",
-        row.iter()
+        report
+            .row
+            .iter()
             .map(|(c, _)| quoted(c))
             .collect::<Vec<_>>()
             .join(", "),
-        vec!["?"; row.len()].join(", ")
+        vec!["?"; report.row.len()].join(", ")
     );
-    let values = row.iter().map(|(_, v)| v);
+    let values = report.row.iter().map(|(_, v)| v);
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values))?;
-    let mut out = Map::new();
-    out.insert("id".into(), Value::String(id.to_owned()));
-    if let Some(t) = text(title) {
-        out.insert("title".into(), Value::String(t));
-    }
-    out.insert("added".into(), Value::String(added.to_owned()));
-    Ok(AddOutcome::Added(out))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{AddOutcome, DEFAULT_APP_ID};
     use super::*;
     use serde_json::json;
 
@@ -421,6 +242,21 @@ mod tests {
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    fn add(
+        c: &Connection,
+        body: &Map<String, Value>,
+        id: &str,
+        added: &str,
+    ) -> Result<AddOutcome, StoreError> {
+        match NewReport::from_body(body, id, added) {
+            Ok(r) => {
+                insert(c, &r)?;
+                Ok(AddOutcome::Added(r.added))
+            }
+            Err(m) => Ok(AddOutcome::Rejected(m)),
+        }
     }
 
     #[test]
