@@ -321,7 +321,8 @@ impl ReportApi {
         let shared = super::http::Shared {
             hub,
             port: 8000,
-            graphql: super::graphql::schema(store),
+            graphql: super::graphql::schema(store.clone()),
+            readiness: Arc::new(super::health::Readiness::new(store)),
             shutdown: CancellationToken::new(),
             tasks: tokio_util::task::TaskTracker::new(),
             access: Arc::new(Access::new(&RelayOptions::default(), loopback())),
