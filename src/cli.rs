@@ -561,6 +561,10 @@ mod tests {
                     }
                     want.push(c.to_ascii_uppercase());
                 }
+                // the name issue 15 gives it, the one deployments already use
+                if want == "REMOTEDEV_REDIS" {
+                    want.push_str("_URL");
+                }
                 assert_eq!(
                     arg.get_env().and_then(|e| e.to_str()),
                     Some(want.as_str()),
