@@ -482,3 +482,66 @@ async fn the_command_stores_in_postgresql_from_the_environment_and_dboptions() {
     stop(by_env);
     stop(by_file);
 }
+
+/// Issue 15: a cluster of three relays on one Redis and one PostgreSQL. A report posted
+/// to A reaches a `report` subscriber on B as an `add` (through Redis), is listed
+/// through B (`op: list`, GraphQL) and fetched through C (`getReport`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_shares_reports_through_redis_and_postgresql() {
+    let pg = PgServer::start();
+    let redis = common::redis::Redis::start();
+    let mut o = pg_options(&pg, "cluster");
+    o.redis = Some(redis.url());
+    let (a, b, c) = (
+        relay(o.clone()).await,
+        relay(o.clone()).await,
+        relay(o).await,
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while ![&a, &b, &c]
+        .iter()
+        .all(|r| r.redis_connected() == Some(true))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "relays not connected to Redis"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut watcher = Peer::login(&b.url(), MONITOR).await;
+    watcher.subscribe("report").await;
+    let listed = watcher.json().await;
+    assert_eq!(listed["data"]["data"]["type"], "list");
+    // subscriptions cross Redis asynchronously: give B's bus a moment
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let id = post(&a, report("posted to A")).await.body["id"].clone();
+    assert!(id.is_string(), "{id}");
+    let add = watcher.json().await;
+    assert_eq!(add["data"]["channel"], "report");
+    assert_eq!(add["data"]["data"]["type"], "add");
+    assert_eq!(add["data"]["data"]["data"]["id"], id);
+    assert_eq!(add["data"]["data"]["data"]["title"], "posted to A");
+
+    let list = post(&b, json!({"op":"list","fields":["id","title"]}))
+        .await
+        .body;
+    assert_eq!(list, json!([{"id":id,"title":"posted to A"}]));
+    assert_eq!(
+        graphql_ids(&b).await,
+        vec![json!({"id":id,"title":"posted to A"})]
+    );
+
+    let mut m = Peer::login(&c.url(), MONITOR).await;
+    let cid = m
+        .invoke("getReport", &serde_json::to_string(&id).unwrap())
+        .await;
+    let reply = m.json().await;
+    assert_eq!(reply["rid"], cid);
+    assert_eq!(reply["data"]["title"], "posted to A");
+    // exactly one add on B
+    watcher.silent_for(Duration::from_millis(500)).await;
+    for r in [a, b, c] {
+        r.shutdown().await;
+    }
+}
