@@ -32,7 +32,10 @@ for t in "${targets[@]}"; do
   rc=0
   nice -n 10 cargo +nightly fuzz run "${FUZZ_FLAGS[@]}" "$t" "corpus/$t" -- "${limit[@]}" \
     -max_len=16384 -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 >"$log" 2>&1 || rc=$?
-  grep -E "^#[0-9]+ +DONE|ERROR|panicked|SUMMARY|^Test unit written" "$log" || true
+  grep -E "^#[0-9]+ +DONE|ERROR|panicked|SUMMARY|^Test unit written" -A1 "$log" || true
+  # a failed run keeps its whole log beside the input (the panic message is in it)
+  [ "$rc" -eq 0 ] || cp "$log" "artifacts/$t/run-$(date -u +%Y%m%dT%H%M%SZ).log"
+
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   line="$(date -u +%FT%TZ) $t executions=${execs:-?} exit=$rc"
   echo "$line" | tee -a results.txt
