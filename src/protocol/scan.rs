@@ -216,22 +216,15 @@ fn specials16(block: &[u8; 16]) -> u64 {
     (quote_or_control | backslash).to_bitmask() as u64
 }
 
-/// [`specials16`] of the 64 bytes from `i` (which must exist).
+/// [`specials16`] of a 64-byte block.
 #[inline(always)]
-fn specials64(b: &[u8], i: usize) -> u64 {
-    let Some(block) = b.get(i..i + 64) else {
-        return 0;
-    };
+fn specials64(block: &[u8]) -> u64 {
     let at = |k: usize| {
         let mut v = [0u8; 16];
         v.copy_from_slice(&block[k..k + 16]);
         specials16(&v)
     };
     at(0) | at(16) << 16 | at(32) << 32 | at(48) << 48
-}
-
-fn is_special(c: u8) -> bool {
-    c < 0x20 || c == b'"' || c == b'\\'
 }
 
 /// The index after the escape sequence whose backslash is at `i`.
@@ -282,7 +275,7 @@ fn escaped(backslash: u64, first_escaped: u64) -> (u64, u64) {
 /// Whether the escape code at `i` (the byte after a backslash) other than a quote or
 /// a backslash is valid: `/ b f n r t`, or `u` and four hex digits.
 fn other_escape_ok(b: &[u8], i: usize) -> bool {
-    match b[i] {
+    match b.get(i).copied().unwrap_or(0) {
         b'/' | b'b' | b'f' | b'n' | b'r' | b't' => true,
         b'u' => b
             .get(i + 1..i + 5)
@@ -299,10 +292,31 @@ fn other_escape_ok(b: &[u8], i: usize) -> bool {
 /// stringified state costs the same per byte as a plain one. Only escapes other than
 /// `\"` and `\\` are looked at one by one.
 fn string(b: &[u8], mut i: usize) -> Option<usize> {
+    // Keys and short values end within a few bytes: a block mask would cost more.
+    let short = (i + 16).min(b.len());
+    while i < short {
+        match b[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => i = escape_end(b, i)?,
+            c if c < 0x20 => return None,
+            _ => i += 1,
+        }
+    }
     let mut carry = 0u64;
     let mut busy = false;
-    while let Some(block) = b.get(i..i + 64) {
-        if !busy && carry == 0 && specials64(b, i) == 0 {
+    // The last block is copied into one padded with quotes: if the string does not end
+    // in the text, its "end" shows up in the padding and is refused below.
+    let mut padded = [b'"'; 64];
+    while i < b.len() {
+        let block = match b.get(i..i + 64) {
+            Some(block) => block,
+            None => {
+                let rest = &b[i..];
+                padded[..rest.len()].copy_from_slice(rest);
+                &padded[..]
+            }
+        };
+        if !busy && carry == 0 && specials64(block) == 0 {
             i += 64;
             continue;
         }
@@ -322,27 +336,14 @@ fn string(b: &[u8], mut i: usize) -> Option<usize> {
             others &= others - 1;
         }
         if ends != 0 {
-            return Some(i + ends.trailing_zeros() as usize + 1);
+            let end = i + ends.trailing_zeros() as usize + 1;
+            return (end <= b.len()).then_some(end);
         }
         carry = next_carry;
         busy = backslash != 0;
         i += 64;
     }
-    if carry != 0 {
-        // The last block ended with a backslash: its code is here.
-        i = escape_end(b, i - 1)?;
-    }
-    // The last bytes, one at a time.
-    loop {
-        while b.get(i).is_some_and(|&c| !is_special(c)) {
-            i += 1;
-        }
-        match *b.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => i = escape_end(b, i)?,
-            _ => return None,
-        }
-    }
+    None
 }
 
 #[cfg(test)]
