@@ -137,10 +137,11 @@ for sc in "${ALL[@]}"; do
       "$t" "$name" "$per" "$d1" "$d2" "$ir1" "$ir2" >>"$OUT.tmp"
     if [ -n "${CG_PROFILE:-}" ] && [ "$t" = libremotedev ] && [ ! -s "$CG_PROFILE.done" ]; then
       {
-        echo "# callgrind_annotate of target/release/remotedev, scenario $name, $n2 messages"
+        echo "# callgrind_annotate (exclusive) of $RELAY, scenario $name, $n2 messages per app"
         echo "# ($d2 deliveries; $per instructions per delivery net of start-up)"
         callgrind_annotate --inclusive=no "$WORK/$t-$name-2.out" 2>/dev/null | sed -n '1,/^$/d;p' |
-          grep -v '^--' | sed -n '1,40p'
+          grep -v '^--' | sed -e 's|/root/.cargo/registry/src/[^/]*/||' -e 's|/rustc/[0-9a-f]*/library/||' |
+          sed -n '1,32p'
       } >"$CG_PROFILE"
       echo 1 >"$CG_PROFILE.done"
     fi

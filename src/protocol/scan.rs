@@ -241,6 +241,21 @@ fn escape_end(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The high bit of each byte of `w` that is a quote, a backslash or a control
+/// character, exact up to the first one (a borrow can mark bytes after a real hit,
+/// never before it).
+#[inline(always)]
+fn specials8(w: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let control = w.wrapping_sub(LO * 0x20) & !w;
+    let q = w ^ (LO * u64::from(b'"'));
+    let quote = q.wrapping_sub(LO) & !q;
+    let s = w ^ (LO * u64::from(b'\\'));
+    let backslash = s.wrapping_sub(LO) & !s;
+    (control | quote | backslash) & HI
+}
+
 /// Bit masks of one 64-byte block: backslashes, quotes, control characters.
 #[inline(always)]
 fn masks64(block: &[u8]) -> (u64, u64, u64) {
@@ -292,14 +307,23 @@ fn other_escape_ok(b: &[u8], i: usize) -> bool {
 /// stringified state costs the same per byte as a plain one. Only escapes other than
 /// `\"` and `\\` are looked at one by one.
 fn string(b: &[u8], mut i: usize) -> Option<usize> {
-    // Keys and short values end within a few bytes: a block mask would cost more.
-    let short = (i + 16).min(b.len());
+    // Keys and short values end within a few bytes, where a block mask would cost more:
+    // the first 32 bytes go 8 at a time in a general register.
+    let short = i + 32;
     while i < short {
+        let Some(chunk) = b.get(i..i + 8) else { break };
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let m = specials8(u64::from_le_bytes(w));
+        if m == 0 {
+            i += 8;
+            continue;
+        }
+        i += (m.trailing_zeros() / 8) as usize;
         match b[i] {
             b'"' => return Some(i + 1),
             b'\\' => i = escape_end(b, i)?,
-            c if c < 0x20 => return None,
-            _ => i += 1,
+            _ => return None,
         }
     }
     let mut carry = 0u64;
