@@ -31,8 +31,8 @@
 #                      --bin remotedev` if it does not build yet (default 0)
 #   BENCH_NO_PIN       1 = do not pin processes to CPUs
 #
-# Everything listens on and connects to 127.0.0.1 (idle connections also come from
-# 127.0.0.2-127.0.0.9, to have more than one address's worth of ports). Each loop is
+# Everything listens on and connects to 127.0.0.1 (loadgen connects from 127.0.0.1-8 in
+# turn, for more than one address's worth of ephemeral ports). Each loop is
 # bounded and every process started here is stopped by its pid before the script ends.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
