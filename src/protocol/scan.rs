@@ -205,26 +205,20 @@ fn digits(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Bit `k` set when byte `k` of the block is a quote, a backslash or a control
-/// character. `(b ^ 2) <= 0x20` holds exactly for a quote or a byte below 0x20.
+/// Whether a 64-byte block holds a quote, a backslash or a control character. One
+/// mask for the whole block: `(b ^ 2) <= 0x20` holds exactly for a quote or a byte
+/// below 0x20, so two compares per byte.
 #[inline(always)]
-fn specials16(block: &[u8; 16]) -> u64 {
-    let v = u8x16::from(*block);
-    let x = v ^ u8x16::splat(2);
-    let quote_or_control = x.min(u8x16::splat(0x20)).simd_eq(x);
-    let backslash = v.simd_eq(u8x16::splat(b'\\'));
-    (quote_or_control | backslash).to_bitmask() as u64
-}
-
-/// [`specials16`] of a 64-byte block.
-#[inline(always)]
-fn specials64(block: &[u8]) -> u64 {
-    let at = |k: usize| {
-        let mut v = [0u8; 16];
-        v.copy_from_slice(&block[k..k + 16]);
-        specials16(&v)
-    };
-    at(0) | at(16) << 16 | at(32) << 32 | at(48) << 48
+fn any_special64(block: &[u8]) -> bool {
+    let mut seen = u8x16::splat(0);
+    for k in 0..4 {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&block[k * 16..k * 16 + 16]);
+        let v = u8x16::from(a);
+        let x = v ^ u8x16::splat(2);
+        seen |= x.min(u8x16::splat(0x20)).simd_eq(x) | v.simd_eq(u8x16::splat(b'\\'));
+    }
+    seen.to_bitmask() != 0
 }
 
 /// The index after the escape sequence whose backslash is at `i`.
@@ -256,10 +250,12 @@ fn specials8(w: u64) -> u64 {
     (control | quote | backslash) & HI
 }
 
-/// Bit masks of one 64-byte block: backslashes, quotes, control characters.
+/// Bit masks of one 64-byte block: backslashes and quotes; and whether it holds a
+/// control character at all (rare: [`controls64`] then says where).
 #[inline(always)]
-fn masks64(block: &[u8]) -> (u64, u64, u64) {
-    let (mut backslash, mut quote, mut control) = (0, 0, 0);
+fn masks64(block: &[u8]) -> (u64, u64, bool) {
+    let (mut backslash, mut quote) = (0, 0);
+    let mut control = u8x16::splat(0);
     for k in 0..4 {
         let mut a = [0u8; 16];
         a.copy_from_slice(&block[k * 16..k * 16 + 16]);
@@ -267,9 +263,17 @@ fn masks64(block: &[u8]) -> (u64, u64, u64) {
         let shift = 16 * k as u32;
         backslash |= (v.simd_eq(u8x16::splat(b'\\')).to_bitmask() as u64) << shift;
         quote |= (v.simd_eq(u8x16::splat(b'"')).to_bitmask() as u64) << shift;
-        control |= (v.min(u8x16::splat(0x1f)).simd_eq(v).to_bitmask() as u64) << shift;
+        control |= v.min(u8x16::splat(0x1f)).simd_eq(v);
     }
-    (backslash, quote, control)
+    (backslash, quote, control.to_bitmask() != 0)
+}
+
+/// The control characters of a 64-byte block.
+fn controls64(block: &[u8]) -> u64 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |m, (k, &c)| m | (u64::from(c < 0x20) << k))
 }
 
 /// Which bytes of a block are escaped (follow an odd run of backslashes), given the
@@ -306,6 +310,7 @@ fn other_escape_ok(b: &[u8], i: usize) -> bool {
 /// escaped bytes come from one subtraction, so a string as dense with `\"` as a
 /// stringified state costs the same per byte as a plain one. Only escapes other than
 /// `\"` and `\\` are looked at one by one.
+#[inline(always)]
 fn string(b: &[u8], mut i: usize) -> Option<usize> {
     // Keys and short values end within a few bytes, where a block mask would cost more:
     // the first 32 bytes go 8 at a time in a general register.
@@ -326,6 +331,12 @@ fn string(b: &[u8], mut i: usize) -> Option<usize> {
             _ => return None,
         }
     }
+    long_string(b, i)
+}
+
+/// The rest of a string longer than the short path (see [`string`]).
+#[inline(never)]
+fn long_string(b: &[u8], mut i: usize) -> Option<usize> {
     let mut carry = 0u64;
     let mut busy = false;
     // The last block is copied into one padded with quotes: if the string does not end
@@ -340,16 +351,16 @@ fn string(b: &[u8], mut i: usize) -> Option<usize> {
                 &padded[..]
             }
         };
-        if !busy && carry == 0 && specials64(block) == 0 {
+        if !busy && carry == 0 && !any_special64(block) {
             i += 64;
             continue;
         }
-        let (backslash, quote, control) = masks64(block);
+        let (backslash, quote, any_control) = masks64(block);
         let (escaped, next_carry) = escaped(backslash, carry);
         let ends = quote & !escaped;
         // The bits before the closing quote (all of them when it is not here).
         let body = (ends & ends.wrapping_neg()).wrapping_sub(1);
-        if control & body != 0 {
+        if any_control && controls64(block) & body != 0 {
             return None;
         }
         let mut others = escaped & !(quote | backslash) & body;
