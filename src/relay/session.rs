@@ -142,6 +142,9 @@ where
                     Io::Written(Ok(())) => {
                         writing = false;
                         peer.outbox.release(pending_bytes);
+                        // The emptied queue's buffer would otherwise stay with an idle
+                        // socket until its next frame (the next batch brings its own).
+                        pending = VecDeque::new();
                     }
                     Io::Written(Err(_)) => return End::Gone,
                     Io::Read(message) => {
