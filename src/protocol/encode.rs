@@ -6,17 +6,39 @@
 
 use super::error::ErrorObject;
 
-/// Appends `s` as a JSON string literal.
+/// Appends `s` as a JSON string literal, escaped exactly as serde_json escapes it
+/// (the frames must match the references' bytes). Written in place: states are sent as
+/// long escaped strings, and an intermediate `String` per state was a copy too many.
 pub fn push_json_str(out: &mut String, s: &str) {
-    let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
-    if plain {
-        out.reserve(s.len() + 2);
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        out.push_str(&serde_json::to_string(s).expect("a str always serializes"));
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        let escape = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        // `i` is an ASCII byte, so both slices end on char boundaries.
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(c >> 4)]));
+            out.push(char::from(HEX[usize::from(c & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// `s` as a JSON string literal.
@@ -190,6 +212,21 @@ mod tests {
             ack_error("5", &e, None),
             r#"{"rid":5,"error":{"message":"Client publish feature is disabled","name":"InvalidActionError"}}"#
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        let all_low: String = (0u8..0x20).map(char::from).collect();
+        for s in [
+            "",
+            "plain",
+            "q\"b\\s/",
+            "\u{7f}é☕\u{1F600}",
+            &all_low,
+            "{\"a\":[1,\"x\\ny\"]}\n\ttab",
+        ] {
+            assert_eq!(json_str(s), serde_json::to_string(s).unwrap(), "{s:?}");
+        }
     }
 
     #[test]

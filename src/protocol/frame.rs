@@ -82,9 +82,55 @@ impl Response<'_> {
     }
 }
 
+/// An event with its values as raw JSON text: what [`scan_event`] finds, and what
+/// an [`Event`] is seen as by code that takes either.
+#[derive(Debug, Clone)]
+pub struct TextEvent<'a> {
+    /// The event name.
+    pub name: Cow<'a, str>,
+    /// The `data` value as sent (`null` included); `None` when the key is absent.
+    pub data: Option<&'a str>,
+    /// The call id (a number or a string) as raw JSON; `None` for a transmit.
+    pub cid: Option<&'a str>,
+}
+
+impl<'a> From<Event<'a>> for TextEvent<'a> {
+    fn from(e: Event<'a>) -> Self {
+        TextEvent {
+            name: e.name,
+            data: e.data.map(RawValue::get),
+            cid: e.cid.map(RawValue::get),
+        }
+    }
+}
+
+/// The fast path of [`classify`] for the common frame, one JSON object with an
+/// `event`: `Some` exactly when `classify` would return `Inbound::Frame(Frame::Event)`
+/// with the same name, data and cid, except that it may return `None` for frames it
+/// leaves to `classify` (escaped names or keys, duplicate keys, deep nesting). One
+/// validating pass over the text (see [`scan`](super::scan)); `data` is a span of it.
+pub fn scan_event(text: &str) -> Option<TextEvent<'_>> {
+    let env = super::scan::envelope(text)?;
+    let name = env.event?;
+    // A string without escapes (anything else goes the exact way).
+    let name = name.strip_prefix('"')?.strip_suffix('"')?;
+    if name.contains('\\') {
+        return None;
+    }
+    Some(TextEvent {
+        name: Cow::Borrowed(name),
+        data: env.data,
+        cid: env.cid.filter(|c| valid_call_id_text(c)),
+    })
+}
+
 /// Decodes a JSON string value without allocating when it has no escapes.
 pub fn json_str(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let text = raw.get();
+    json_text_str(raw.get())
+}
+
+/// [`json_str`] of raw JSON text (`None` when it is not a valid JSON string).
+pub fn json_text_str(text: &str) -> Option<Cow<'_, str>> {
     if !text.starts_with('"') {
         return None;
     }
@@ -145,10 +191,11 @@ fn keep_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D
 
 /// A cid or rid is valid when it is a number or a string (SC§3).
 fn valid_call_id(raw: Option<&RawValue>) -> Option<&RawValue> {
-    raw.filter(|r| {
-        let t = r.get().as_bytes();
-        matches!(t.first(), Some(b'"' | b'-' | b'0'..=b'9'))
-    })
+    raw.filter(|r| valid_call_id_text(r.get()))
+}
+
+fn valid_call_id_text(t: &str) -> bool {
+    matches!(t.as_bytes().first(), Some(b'"' | b'-' | b'0'..=b'9'))
 }
 
 fn classify_object(raw: &RawValue) -> Frame<'_> {
@@ -263,6 +310,42 @@ mod tests {
             );
             assert!(ok, "{text}");
         }
+    }
+
+    #[test]
+    fn scan_event_agrees_with_classify() {
+        let cases = [
+            r#"{"event":"log","data":{"type":"STATE","payload":"{\"a\":[1,\"\\n\"]}"}}"#,
+            r#"{"event":"login","data":"master","cid":2}"#,
+            r##"{"cid": 1, "data": {"authToken": null}, "event": "#handshake"}"##,
+            r#"{"event":"x","cid":null,"data":null}"#,
+            r#"{"event":"x","cid":true}"#,
+            r#"{"event":"x","cid":"a7","extra":[{"k":-1.5e3}]}"#,
+            r#"{"event":"l\u006fg","data":1}"#,
+            r#"{"event":5}"#,
+            r#"{"event":null,"rid":1}"#,
+            r#"{"event":"a","event":"b"}"#,
+            r#"{"event":"a","data":"\x"}"#,
+            r#"{"event":"a","data":[1,]}"#,
+            r#"{"event":"a","data":"tab	"}"#,
+            r#"{"rid":3}"#,
+        ];
+        for text in cases {
+            let exact = match classify(text) {
+                Inbound::Frame(Frame::Event(e)) => Some(TextEvent::from(e)),
+                _ => None,
+            };
+            match (scan_event(text), exact) {
+                (Some(fast), Some(exact)) => {
+                    assert_eq!(fast.name, exact.name, "{text}");
+                    assert_eq!(fast.data, exact.data, "{text}");
+                    assert_eq!(fast.cid, exact.cid, "{text}");
+                }
+                (Some(fast), None) => panic!("{text}: fast path accepted {fast:?}"),
+                (None, _) => {}
+            }
+        }
+        assert!(scan_event(r#"{"event":"log","data":{"x":"y"}}"#).is_some());
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub mod frame;
 pub mod message;
 pub mod ping;
 pub mod private_events;
+pub mod scan;
 
 pub use error::ErrorObject;
-pub use frame::{classify, Event, Frame, Inbound, Response};
+pub use frame::{classify, scan_event, Event, Frame, Inbound, Response, TextEvent};
 pub use ping::{PingMode, ProtocolVersion};

@@ -76,10 +76,12 @@ pub(crate) fn routes(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-/// tungstenite's read buffer: what an idle socket keeps allocated. Busy sockets read
-/// in large bursts through `BurstRead` instead, so this does not limit throughput
-/// (measured: 2 KiB and 3 KiB give the same 10 KiB-message rate with it).
-const READ_BUFFER: usize = 2 * 1024;
+/// tungstenite's read buffer: what an idle socket keeps allocated, and also the most
+/// tungstenite reads per call (from `BurstRead`'s memory once a socket is busy).
+/// Measured (issue 14, 10 000 idle sockets; callgrind per 10 KiB delivery):
+/// 2 KiB: 5.3 KiB RSS per socket, 27.6k instructions; 1 KiB: 4.2 KiB, 28.6k;
+/// 512 B: 3.7 KiB, 30.8k (each read call costs ~150 instructions besides its bytes).
+const READ_BUFFER: usize = 1024;
 /// Frames are gathered up to this many bytes before a write; the session flushes after
 /// each batch, so this only merges small frames into fewer syscalls.
 const WRITE_BATCH: usize = 16 * 1024;

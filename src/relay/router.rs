@@ -5,8 +5,6 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde_json::value::RawValue;
-
 use super::hub::{Hub, Peer, Role};
 use crate::protocol::error::{names, ErrorObject};
 use crate::protocol::{encode, frame};
@@ -34,10 +32,10 @@ pub(crate) fn on_event(
     hub: &Hub,
     peer: &Arc<Peer>,
     name: &str,
-    data: Option<&RawValue>,
-    cid: Option<&RawValue>,
+    data: Option<&str>,
+    cid: Option<&str>,
 ) -> Handled {
-    let raw = data.map(RawValue::get);
+    let raw = data;
     let reply = match name {
         "login" => {
             let role = if is_master(data) {
@@ -90,8 +88,8 @@ pub(crate) fn on_event(
     }
 }
 
-fn is_master(data: Option<&RawValue>) -> bool {
-    data.and_then(frame::json_str).as_deref() == Some("master")
+fn is_master(data: Option<&str>) -> bool {
+    data.and_then(frame::json_text_str).as_deref() == Some("master")
 }
 
 /// `{"id":<sender>,"data":D}`, the `log-noid` wrapper (key order as the references).
@@ -104,20 +102,15 @@ fn wrap_noid(id: &str, data: Option<&str>) -> String {
 
 /// Relay spec §6.4: the full row of a report, looked up on the store's thread and sent
 /// from there (`{"rid":N}` without data for an unknown id, as the reference).
-fn get_report(
-    hub: &Hub,
-    peer: &Arc<Peer>,
-    data: Option<&RawValue>,
-    cid: Option<&RawValue>,
-) -> Reply {
-    let id: Option<Cow<'_, str>> = data.and_then(frame::json_str);
+fn get_report(hub: &Hub, peer: &Arc<Peer>, data: Option<&str>, cid: Option<&str>) -> Reply {
+    let id: Option<Cow<'_, str>> = data.and_then(frame::json_text_str);
     let id = match id {
         Some(id) if !id.is_empty() => id.into_owned(),
         _ => return Reply::Data(r#"{"error":"No id specified."}"#.to_owned()),
     };
     // Without a cid nobody waits for the row.
     let Some(cid) = cid else { return Reply::Ack };
-    let rid = cid.get().to_owned();
+    let rid = cid.to_owned();
     let target = peer.clone();
     let queued = hub.store.submit(move |conn| {
         let frame = match conn.get(&id) {
@@ -262,16 +255,16 @@ pub(crate) fn disconnected_data(id: &str) -> String {
 mod tests {
     use super::*;
 
-    fn raw(s: &str) -> Box<RawValue> {
-        RawValue::from_string(s.to_owned()).unwrap()
+    fn raw(s: &str) -> &str {
+        s
     }
 
     #[test]
     fn master_only_by_exact_string() {
-        assert!(is_master(Some(&raw(r#""master""#))));
-        assert!(is_master(Some(&raw(r#""m\u0061ster""#))));
-        assert!(!is_master(Some(&raw("{}"))));
-        assert!(!is_master(Some(&raw(r#""Master""#))));
+        assert!(is_master(Some(raw(r#""master""#))));
+        assert!(is_master(Some(raw(r#""m\u0061ster""#))));
+        assert!(!is_master(Some(raw("{}"))));
+        assert!(!is_master(Some(raw(r#""Master""#))));
         assert!(!is_master(None));
     }
 

@@ -28,7 +28,7 @@ use super::hub::{Hub, Peer};
 use super::router::{self, Reply};
 use crate::liveness::Liveness;
 use crate::protocol::error::{names, ErrorObject};
-use crate::protocol::{close, encode, frame, Event, Frame, Inbound, PingMode};
+use crate::protocol::{close, encode, frame, Frame, Inbound, PingMode, TextEvent};
 
 /// How long we wait for a peer to take our close frame and answer it.
 const CLOSE_WAIT: Duration = Duration::from_secs(1);
@@ -142,6 +142,9 @@ where
                     Io::Written(Ok(())) => {
                         writing = false;
                         peer.outbox.release(pending_bytes);
+                        // The emptied queue's buffer would otherwise stay with an idle
+                        // socket until its next frame (the next batch brings its own).
+                        pending = VecDeque::new();
                     }
                     Io::Written(Err(_)) => return End::Gone,
                     Io::Read(message) => {
@@ -195,6 +198,13 @@ where
     fn on_text(&mut self, text: &str) -> Result<(), End> {
         // Any inbound frame proves liveness (SC§8.3 step 3).
         self.pong_deadline = Instant::now() + self.hub.options.ping_timeout;
+        // The common frame (one event, e.g. an app's `log`) takes the one-pass scanner;
+        // everything else, and anything it leaves alone, the exact decoder.
+        if self.open {
+            if let Some(e) = frame::scan_event(text) {
+                return self.on_event(e);
+            }
+        }
         match frame::classify(text) {
             Inbound::PongV1 => self.mode = self.mode.after_pong(true),
             Inbound::Empty => self.mode = self.mode.after_pong(false),
@@ -225,25 +235,25 @@ where
                 }
                 self.open = true;
                 self.handshake_deadline = None;
-                self.handshake(&e);
+                self.handshake(&e.into());
                 Ok(())
             }
-            Frame::Event(e) => self.on_event(e),
+            Frame::Event(e) => self.on_event(e.into()),
             _ if !self.open => Err(before_handshake()),
             // We never invoke clients, so responses answer nothing of ours.
             Frame::Response(_) | Frame::Raw(_) => Ok(()),
         }
     }
 
-    fn reply(&self, cid: Option<&RawValue>, frame: impl FnOnce(&str) -> String) {
+    fn reply(&self, cid: Option<&str>, frame: impl FnOnce(&str) -> String) {
         if let Some(cid) = cid {
-            self.peer.send(frame(cid.get()));
+            self.peer.send(frame(cid));
         }
     }
 
-    fn handshake(&mut self, e: &Event<'_>) {
+    fn handshake(&mut self, e: &TextEvent<'_>) {
         let token = e.data.and_then(|d| {
-            serde_json::from_str::<HandshakeData<'_>>(d.get())
+            serde_json::from_str::<HandshakeData<'_>>(d)
                 .ok()
                 .and_then(|h| h.auth_token)
                 .filter(|t| t.get() != "null" && t.get() != "\"\"")
@@ -295,8 +305,8 @@ where
 
     /// `#authenticate`: with a key, a valid token authenticates the socket; without
     /// one (or with a bad token) the v14 error form and `#removeAuthToken`.
-    fn authenticate(&mut self, e: &Event<'_>) {
-        let checked = match (&self.access.auth, e.data.and_then(frame::json_str)) {
+    fn authenticate(&mut self, e: &TextEvent<'_>) {
+        let checked = match (&self.access.auth, e.data.and_then(frame::json_text_str)) {
             (Some(key), Some(t)) => key.verify(&t),
             _ => Err(invalid_token()),
         };
@@ -324,7 +334,7 @@ where
     /// Why an event (`#subscribe` or a relay event) is refused: no valid token on a
     /// relay with a key (an expired one is removed, as SC does on every event), or a
     /// command the read-only mode forbids.
-    fn refusal(&mut self, name: &str, data: Option<&RawValue>) -> Option<ErrorObject> {
+    fn refusal(&mut self, name: &str, data: Option<&str>) -> Option<ErrorObject> {
         if self.access.auth.is_some() {
             if self.auth.is_some_and(|v| v.expired()) {
                 self.auth = None;
@@ -343,7 +353,7 @@ where
         None
     }
 
-    fn on_event(&mut self, e: Event<'_>) -> Result<(), End> {
+    fn on_event(&mut self, e: TextEvent<'_>) -> Result<(), End> {
         match &*e.name {
             "#handshake" => self.handshake(&e),
             "#subscribe" => match self.refusal("#subscribe", None) {
@@ -390,7 +400,7 @@ where
         Ok(())
     }
 
-    fn subscribe(&mut self, e: &Event<'_>) {
+    fn subscribe(&mut self, e: &TextEvent<'_>) {
         let Some(channel) = subscribe_channel(e.data) else {
             self.reply(e.cid, |rid| {
                 let err = ErrorObject::new(
@@ -422,8 +432,8 @@ where
         router::after_subscribe(&self.hub, &self.peer, &mut route, &channel);
     }
 
-    fn unsubscribe(&mut self, e: &Event<'_>) {
-        let channel = e.data.and_then(frame::json_str);
+    fn unsubscribe(&mut self, e: &TextEvent<'_>) {
+        let channel = e.data.and_then(frame::json_text_str);
         let mut route = self.peer.route();
         let removed = match &channel {
             Some(c) => self.hub.unsubscribe(&self.peer, &mut route, c),
@@ -456,14 +466,14 @@ where
     }
 
     /// The peer's `#disconnect {code, data}`: close with its code when that is valid.
-    fn disconnect_requested(&self, e: &Event<'_>) -> End {
+    fn disconnect_requested(&self, e: &TextEvent<'_>) -> End {
         #[derive(serde::Deserialize)]
         struct Wire {
             code: Option<u16>,
         }
         let code = e
             .data
-            .and_then(|d| serde_json::from_str::<Wire>(d.get()).ok())
+            .and_then(|d| serde_json::from_str::<Wire>(d).ok())
             .and_then(|w| w.code)
             .filter(|c| close::is_valid_disconnect_code(*c))
             .unwrap_or(close::NORMAL);
@@ -627,16 +637,16 @@ fn before_handshake() -> End {
 }
 
 /// `#subscribe` data: `{"channel":C,...}` (v14 and v20) or a bare string (v14).
-fn subscribe_channel(data: Option<&RawValue>) -> Option<String> {
+fn subscribe_channel(data: Option<&str>) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Wire<'a> {
         #[serde(borrow)]
         channel: &'a RawValue,
     }
     let data = data?;
-    let raw = match frame::json_str(data) {
+    let raw = match frame::json_text_str(data) {
         Some(name) => return Some(name.into_owned()),
-        None => serde_json::from_str::<Wire<'_>>(data.get()).ok()?.channel,
+        None => serde_json::from_str::<Wire<'_>>(data).ok()?.channel,
     };
     frame::json_str(raw).map(|c| c.into_owned())
 }

@@ -98,6 +98,24 @@ pub fn set_tls_ca(path: &str) -> Result<(), String> {
 }
 
 /// Opens a WebSocket with Nagle off and buffers sized for the benchmark.
+/// Connects to `host:port`. To 127.0.0.1 the source address turns over 127.0.0.1–8:
+/// one address has ~28 000 ephemeral ports to one destination, and the idle benchmark
+/// holds 100 000 connections.
+async fn tcp_connect(host: &str, port: u16) -> io::Result<TcpStream> {
+    use std::net::{Ipv4Addr, SocketAddr};
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static NEXT: AtomicU8 = AtomicU8::new(0);
+    if host != "127.0.0.1" {
+        return TcpStream::connect((host, port)).await;
+    }
+    let n = NEXT.fetch_add(1, Ordering::Relaxed) % 8;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, 1 + n), 0)))?;
+    socket
+        .connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .await
+}
+
 pub async fn connect(url: &str) -> Result<Ws, String> {
     let req = url
         .into_client_request()
@@ -114,7 +132,7 @@ pub async fn connect(url: &str) -> Result<Ws, String> {
         .uri()
         .port_u16()
         .unwrap_or(if secure { 443 } else { 80 });
-    let tcp = TcpStream::connect((host.as_str(), port))
+    let tcp = tcp_connect(&host, port)
         .await
         .map_err(|e| format!("connect {host}:{port}: {e}"))?;
     // Latency is measured per message; Nagle would hold small frames back.

@@ -635,6 +635,9 @@ fn check_event(event: &str) -> Result<(), ClientError> {
 }
 
 fn checked_json(data: &str) -> Result<&str, ClientError> {
-    serde_json::from_str::<&RawValue>(data).map_err(ClientError::json)?;
+    // As `app::valid_json`: the scanner first, serde_json for the error.
+    if !crate::protocol::scan::is_valid_value(data) {
+        serde_json::from_str::<&RawValue>(data).map_err(ClientError::json)?;
+    }
     Ok(data)
 }

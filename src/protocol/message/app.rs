@@ -112,11 +112,23 @@ impl AppLog {
             fields.push(("name", encode::json_str(name)));
         }
         fields.extend(extra);
-        let body: Vec<String> = fields
-            .into_iter()
-            .map(|(k, v)| format!("{}:{v}", encode::json_str(k)))
-            .collect();
-        format!("{{{}}}", body.join(","))
+        // One buffer: states are the bulk of the bytes and are copied once more here.
+        let len = fields
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 4)
+            .sum::<usize>();
+        let mut out = String::with_capacity(len + 2);
+        out.push('{');
+        for (i, (k, v)) in fields.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            encode::push_json_str(&mut out, k);
+            out.push(':');
+            out.push_str(&v);
+        }
+        out.push('}');
+        out
     }
 }
 

@@ -54,6 +54,10 @@ async fn send_batch(
     seq: &mut u64,
     n: u64,
 ) -> bool {
+    let n = match sh.messages {
+        0 => n,
+        max => n.min(max.saturating_sub(*seq)),
+    };
     for _ in 0..n {
         let msg = payload.build(idx, *seq, sh.now_ns());
         *seq += 1;
@@ -90,7 +94,7 @@ pub async fn app_task(
         loop {
             tokio::select! {
                 _ = iv.tick() => {
-                    if tokio::time::Instant::now() >= sh.send_end { break; }
+                    if sh.send_done(seq) { break; }
                     let due = (start.elapsed().as_secs_f64() * per_app) as u64;
                     let n = due.saturating_sub(seq).min(10_000);
                     if n == 0 { continue; }
@@ -111,7 +115,7 @@ pub async fn app_task(
         let batch = (args.window as u64 / 4).max(1) * m;
         let mut primed = false;
         loop {
-            if tokio::time::Instant::now() >= sh.send_end {
+            if sh.send_done(seq) {
                 break;
             }
             let delivered = sh.delivered_per_app[idx].load(Ordering::Acquire);

@@ -2,6 +2,8 @@
 
 use clap::{Parser, ValueEnum};
 
+use crate::payload::Kind;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     /// SocketCluster / RemoteDev protocol (our relay, @redux-devtools/cli).
@@ -38,6 +40,16 @@ pub struct Args {
     /// Size in bytes of each app payload (the JSON `data` value).
     #[arg(long, default_value_t = 100)]
     pub size: usize,
+    /// What the payload looks like (see `payload.rs`): a JSON object, or an object
+    /// carrying the state as one stringified JSON string (`string`: padding only,
+    /// `state`: a realistic lifted state with nested keys, arrays and escapes).
+    #[arg(long, value_enum, default_value_t = Kind::Object)]
+    pub payload: Kind,
+    /// Send exactly this many messages per app, then drain (0 = send for
+    /// `--warmup` + `--duration` seconds). For instruction counts under callgrind,
+    /// where only the number of deliveries matters.
+    #[arg(long, default_value_t = 0)]
+    pub messages: u64,
     /// Measured seconds (after the warm-up).
     #[arg(long, default_value_t = 10.0)]
     pub duration: f64,
@@ -68,6 +80,10 @@ pub struct Args {
     /// Label for the scenario (reported as-is).
     #[arg(long, default_value = "")]
     pub scenario: String,
+    /// Which run of the scenario this is (benches/run.sh runs every target twice;
+    /// reported as-is, and report mode compares rows of the same run).
+    #[arg(long, default_value_t = 1)]
+    pub run: u32,
     /// Tokio worker threads of the load generator (0 = number of CPUs).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

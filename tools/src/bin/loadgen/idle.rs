@@ -118,6 +118,7 @@ pub async fn run_idle(args: &Args, n: usize) -> Result<(Value, String), String> 
     let v = json!({
         "target": args.target,
         "scenario": args.scenario,
+        "run": args.run,
         "mode": args.mode.label(),
         "idle": n,
         "connected": ok,

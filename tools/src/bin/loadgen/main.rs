@@ -82,7 +82,7 @@ fn main() {
         Ok(v) => v,
         Err(e) => {
             let v = json!({
-                "target": args.target, "scenario": args.scenario, "error": e,
+                "target": args.target, "scenario": args.scenario, "run": args.run, "error": e,
             });
             (
                 v,

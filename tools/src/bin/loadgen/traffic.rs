@@ -35,11 +35,18 @@ pub struct Shared {
     pub sent_total: AtomicU64,
     pub drained: Notify,
     pub errors: Mutex<Vec<String>>,
+    /// `--messages`: messages per app, 0 = time bound.
+    pub messages: u64,
 }
 
 impl Shared {
     pub fn now_ns(&self) -> u64 {
         self.t0.elapsed().as_nanos() as u64
+    }
+
+    /// Whether an app that has sent `seq` messages is done sending.
+    pub fn send_done(&self, seq: u64) -> bool {
+        (self.messages > 0 && seq >= self.messages) || tokio::time::Instant::now() >= self.send_end
     }
 
     /// Keeps the first errors only: a dying relay makes every socket fail alike.
@@ -102,6 +109,17 @@ pub async fn run_traffic(args: &Args) -> Result<(Value, String), String> {
         sent_total: AtomicU64::new(0),
         drained: Notify::new(),
         errors: Mutex::new(Vec::new()),
+        messages: args.messages,
+    });
+    // Relay CPU time over the measured window only (not set-up, warm-up or drain).
+    let window_cpu = pid.map(|pid| {
+        let (start, end) = (t0 + warm, t0 + warm + dur);
+        tokio::spawn(async move {
+            tokio::time::sleep_until(start.into()).await;
+            let a = proc_cpu_s(pid);
+            tokio::time::sleep_until(end.into()).await;
+            Some(proc_cpu_s(pid)? - a?)
+        })
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let mon_tasks: Vec<_> = mons
@@ -109,7 +127,7 @@ pub async fn run_traffic(args: &Args) -> Result<(Value, String), String> {
         .map(|ws| tokio::spawn(monitor_task(ws, sh.clone(), stop_rx.clone())))
         .collect();
     let args_arc = Arc::new(args.clone());
-    let payload = Arc::new(Payload::new(args.size, args.mode == Mode::Sc));
+    let payload = Arc::new(Payload::new(args.size, args.mode == Mode::Sc, args.payload));
     let app_tasks: Vec<_> = apps
         .into_iter()
         .enumerate()
@@ -154,6 +172,15 @@ pub async fn run_traffic(args: &Args) -> Result<(Value, String), String> {
         }
     }
     let cpu_after = pid.and_then(proc_cpu_s);
+    let cpu_window = match window_cpu {
+        // Ends with the measured window, which is over unless `--messages` ended early.
+        Some(t) if args.messages == 0 => t.await.ok().flatten(),
+        Some(t) => {
+            t.abort();
+            None
+        }
+        None => None,
+    };
     let sampled_peak = procfs::finish(sampler).await;
     let mem_after = pid.and_then(proc_mem);
     drop(app_sockets);
@@ -173,10 +200,12 @@ pub async fn run_traffic(args: &Args) -> Result<(Value, String), String> {
     let v = json!({
         "target": args.target,
         "scenario": args.scenario,
+        "run": args.run,
         "mode": args.mode.label(),
         "apps": args.apps,
         "monitors": args.monitors,
         "size": args.size,
+        "payload": args.payload.label(),
         "rate": args.rate,
         "window": if args.rate > 0.0 { Value::Null } else { json!(args.window) },
         "duration_s": dur.as_secs_f64(),
@@ -200,6 +229,11 @@ pub async fn run_traffic(args: &Args) -> Result<(Value, String), String> {
             (Some(a), Some(b)) => json!(((b - a) * 100.0).round() / 100.0),
             _ => Value::Null,
         },
+        "relay_cpu_window_s": cpu_window.map(|c| (c * 1000.0).round() / 1000.0),
+        // CPU seconds the relay spent per million deliveries inside the measured window.
+        "relay_cpu_s_per_1e6": cpu_window
+            .filter(|_| in_window > 0)
+            .map(|c| (c / in_window as f64 * 1e6 * 100.0).round() / 100.0),
         "errors": errors,
     });
     let f = |x: Option<f64>| x.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
