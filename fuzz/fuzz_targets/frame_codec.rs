@@ -1,10 +1,12 @@
 //! Frame classification and the encoding round trip: any text is classified without
 //! panicking; every event and response it finds, re-encoded by `encode`, classifies
-//! back to the same name, data, cid / rid (data byte for byte).
+//! back to the same name, data, cid / rid (data byte for byte). The relay's fast path
+//! (`scan_event`, `scan::is_valid_value`, issue 14) never accepts what the exact
+//! decoder (serde_json) refuses, and finds the same name, data and cid when it accepts.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use remotedev::protocol::{classify, encode, Frame, Inbound};
+use remotedev::protocol::{classify, encode, scan, scan_event, Frame, Inbound};
 
 fn round_trip(f: &Frame<'_>) {
     match f {
@@ -47,9 +49,28 @@ fn round_trip(f: &Frame<'_>) {
     }
 }
 
+/// The fast path agrees with the exact one wherever it answers.
+fn fast_path_agrees(text: &str, classified: &Inbound<'_>) {
+    if let Some(fast) = scan_event(text) {
+        let Inbound::Frame(Frame::Event(e)) = classified else {
+            panic!("scan_event accepted what classify does not call an event: {text}");
+        };
+        assert_eq!(fast.name, e.name, "{text}");
+        assert_eq!(fast.data, e.data.map(|d| d.get()), "{text}");
+        assert_eq!(fast.cid, e.cid.map(|c| c.get()), "{text}");
+    }
+    if scan::is_valid_value(text) {
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+            panic!("scan accepted what serde_json refuses ({e}): {text}");
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    match classify(&text) {
+    let classified = classify(&text);
+    fast_path_agrees(&text, &classified);
+    match classified {
         Inbound::Frame(f) => round_trip(&f),
         Inbound::Batch(frames) => frames.iter().for_each(round_trip),
         _ => {}
