@@ -73,9 +73,12 @@ pub fn set_log_level(level: LogLevel) {
     }
     let handle = LOGGER.get_or_init(|| {
         let (layer, handle) = tracing_subscriber::reload::Layer::new(LevelFilter::OFF);
-        let subscriber = tracing_subscriber::registry()
-            .with(layer)
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+        let subscriber = tracing_subscriber::registry().with(layer).with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // colours only on a terminal, not in files, docker or journald
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        );
         tracing::subscriber::set_global_default(subscriber)
             .ok()
             .map(|()| handle)

@@ -250,6 +250,43 @@ async fn start_errors_name_the_server_and_the_cause() {
     assert!(!e.contains("secret"), "{e}");
 }
 
+/// A peer that accepts TCP but never answers the PostgreSQL start-up (another service
+/// on that port) stops the start within seconds, naming the server, instead of hanging.
+#[tokio::test]
+async fn a_silent_peer_is_given_up_at_start() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    // accept and hold the connections, never answer
+    let held = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        for c in silent.incoming().take(2) {
+            kept.push(c);
+            std::thread::sleep(Duration::from_secs(10));
+        }
+    });
+    let mut o = options();
+    o.store = StoreLocation::from_db_arg(&format!(
+        "postgres://u:hunter2@127.0.0.1:{port}/x?connect_timeout=2"
+    ));
+    let started = std::time::Instant::now();
+    let e = match tokio::time::timeout(Duration::from_secs(30), Relay::start(o)).await {
+        Ok(Ok(_)) => panic!("the relay started"),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => panic!("the start hangs on a silent peer"),
+    };
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        e.contains(&format!("127.0.0.1:{port}")) && e.contains("no answer"),
+        "{e}"
+    );
+    assert!(!e.contains("hunter2"), "{e}");
+    drop(held);
+}
+
 /// A wrong password is the server's refusal, with the user named and SQLSTATE 28P01;
 /// the right one connects (URL and knex object form).
 #[tokio::test]

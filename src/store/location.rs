@@ -53,7 +53,10 @@ impl StoreLocation {
     pub fn from_db_arg(arg: &str) -> StoreLocation {
         if arg == ":memory:" {
             StoreLocation::Memory
-        } else if arg.starts_with("postgres://") || arg.starts_with("postgresql://") {
+        } else if arg.starts_with("postgres://")
+            || arg.starts_with("postgresql://")
+            || is_libpq_key_value(arg)
+        {
             StoreLocation::Postgres(PgTarget::new(arg))
         } else {
             StoreLocation::File(PathBuf::from(arg))
@@ -206,6 +209,29 @@ impl std::fmt::Display for StoreLocation {
     }
 }
 
+/// Whether `arg` is a libpq `key=value` connection string (`host=db port=5432 …`):
+/// what comes before its first `=` is a libpq keyword (spaces around it allowed). Such
+/// a string names a PostgreSQL database, never an SQLite file (where it would also leak
+/// its password into a file name).
+fn is_libpq_key_value(arg: &str) -> bool {
+    const KEYS: [&str; 12] = [
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "connect_timeout",
+        "sslmode",
+        "application_name",
+        "options",
+        "keepalives",
+        "target_session_attrs",
+    ];
+    arg.split_once('=')
+        .is_some_and(|(key, _)| KEYS.contains(&key.trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,6 +278,26 @@ mod tests {
         }
         assert!(StoreLocation::from_knex_json("{").is_err());
         assert!(StoreLocation::from_knex_json(r#"{"client":"sqlite3"}"#).is_err());
+    }
+
+    #[test]
+    fn libpq_key_value_strings_are_postgres_not_files() {
+        for arg in [
+            "host=127.0.0.1 port=1 password=SECRET3 user=u dbname=x",
+            "dbname=reports",
+            "user = me host=db",
+        ] {
+            match StoreLocation::from_db_arg(arg) {
+                StoreLocation::Postgres(t) => assert!(!t.to_string().contains("SECRET3"), "{t}"),
+                other => panic!("{arg}: {other:?}"),
+            }
+        }
+        for arg in ["reports.sqlite3", "a=b.sqlite3", "/tmp/x y=z"] {
+            assert!(
+                matches!(StoreLocation::from_db_arg(arg), StoreLocation::File(_)),
+                "{arg}"
+            );
+        }
     }
 
     #[test]

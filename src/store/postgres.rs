@@ -248,6 +248,10 @@ pub(crate) struct PgStore {
     client: Option<Client>,
     /// Until when requests fail with the last connection error without retrying.
     paused: Option<(Instant, StoreError)>,
+    /// A connection attempt still under way after [`CONNECT_TIMEOUT`] (a peer that
+    /// accepts TCP but never answers the PostgreSQL start-up): no second one is started
+    /// while it lasts, and its result is used if it ever comes.
+    pending: Option<std::sync::mpsc::Receiver<Result<Client, postgres::Error>>>,
 }
 
 impl PgStore {
@@ -259,13 +263,57 @@ impl PgStore {
             config,
             client: None,
             paused: None,
+            pending: None,
         };
         store.client()?;
         Ok(store)
     }
 
-    fn connect(&self) -> Result<Client, StoreError> {
-        let mut client = self.config.connect(NoTls).map_err(|e| self.error(&e))?;
+    /// Connects within [`CONNECT_TIMEOUT`] (plus a second): the driver's own timeout
+    /// covers only the TCP connect, not a peer that accepts and then never answers, so
+    /// the attempt runs on a thread of its own and is waited for with a deadline.
+    fn connect_within(&mut self) -> Result<Client, StoreError> {
+        let rx = match self.pending.take() {
+            Some(rx) => rx,
+            None => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let config = self.config.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("remotedev-pg-connect".into())
+                    .spawn(move || {
+                        let _ = tx.send(config.connect(NoTls));
+                    });
+                if let Err(e) = spawned {
+                    return Err(StoreError::Unavailable(format!(
+                        "PostgreSQL {}: cannot start a connection thread: {e}",
+                        self.target
+                    )));
+                }
+                rx
+            }
+        };
+        match rx.recv_timeout(CONNECT_TIMEOUT + Duration::from_secs(1)) {
+            Ok(result) => result.map_err(|e| self.error(&e)),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                self.pending = Some(rx);
+                Err(StoreError::Unavailable(format!(
+                    "PostgreSQL {}: no answer to the connection start-up within {} s \
+                     (is a PostgreSQL server listening there?)",
+                    self.target,
+                    CONNECT_TIMEOUT.as_secs() + 1
+                )))
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(StoreError::Unavailable(format!(
+                    "PostgreSQL {}: the connection attempt ended without a result",
+                    self.target
+                )))
+            }
+        }
+    }
+
+    fn connect(&mut self) -> Result<Client, StoreError> {
+        let mut client = self.connect_within()?;
         client
             .batch_execute("SET TIME ZONE 'UTC'")
             .map_err(|e| self.error(&e))?;
