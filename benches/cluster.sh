@@ -100,7 +100,7 @@ out = [
     "# Cluster mode benchmark",
     "",
     f"`benches/cluster.sh`, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {sys.argv[3]} s per row, "
-    "debug logging off, one redis-server, all on 127.0.0.1 of one (shared, loaded) machine.",
+    "debug logging off, one redis-server, all on 127.0.0.1 of one machine, processes not pinned (two relays, Redis and the load generator share its cores).",
     "`one relay`: app and monitor on relay A. `cluster`: app on A, monitor on B, through Redis pub/sub.",
     "",
     "| scenario | setup | deliveries/s | p50 latency | p99 latency | lost |",

@@ -275,15 +275,30 @@ async fn traffic_resumes_after_redis_restarts() {
     // local delivery goes on
     app.transmit("log", r#"{"n":2}"#).await;
     assert_eq!(ma.text().await, published("log", r#"{"n":2}"#));
+    // not ready for a load balancer meanwhile (issue 15): /readyz names the check
+    let (status, body) = readyz(&a).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["failed"], serde_json::json!(["redis"]), "{body}");
 
     redis.spawn();
     connected(&[&a, &b]).await;
+    let (status, body) = readyz(&a).await;
+    assert_eq!(status, 200, "{body}");
     mb.silent_for(Duration::from_millis(200)).await; // n:2 was lost (at-most-once)
     app.transmit("log", r#"{"n":3}"#).await;
     assert_eq!(ma.text().await, published("log", r#"{"n":3}"#));
     assert_eq!(mb.text().await, published("log", r#"{"n":3}"#));
     mb.silent_for(Duration::from_millis(500)).await;
     ma.silent_for(Duration::from_millis(10)).await;
+}
+
+/// `GET /readyz` of a relay: status and JSON body.
+async fn readyz(r: &Relay) -> (u16, serde_json::Value) {
+    let res = reqwest::get(format!("http://{}/readyz", r.local_addr()))
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
 }
 
 /// Makes the redis-server answer nothing for `secs` (a slow or stuck Redis).
