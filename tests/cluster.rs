@@ -398,3 +398,37 @@ async fn options_are_checked_and_single_relays_are_unaffected() {
     assert_eq!(m.text().await, published("log", "1"));
     assert_eq!(r.redis_connected(), Some(false));
 }
+
+/// A Redis that answers and refuses (a wrong password, a database it does not have)
+/// stops the start with Redis's answer, not a relay retrying forever behind a 503.
+#[tokio::test]
+async fn a_redis_that_refuses_the_relay_stops_the_start() {
+    use std::io::{Read, Write};
+    let redis = Redis::start();
+    let refused = |url: String| async move {
+        let mut o = options();
+        o.redis = Some(url);
+        match Relay::start(o).await {
+            Ok(_) => panic!("the relay started"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let e = refused(format!("redis://127.0.0.1:{}/99999", redis.port)).await;
+    assert!(e.contains("refused") && e.contains("DB index"), "{e}");
+    // require a password
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
+    c.write_all(b"*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$6\r\ns3cret\r\n")
+        .unwrap();
+    let mut ok = [0u8; 5];
+    c.read_exact(&mut ok).unwrap();
+    assert_eq!(&ok, b"+OK\r\n");
+    let e = refused(format!("redis://:wrong@127.0.0.1:{}", redis.port)).await;
+    assert!(e.contains("refused") && !e.contains("wrong"), "{e}");
+    let e = refused(format!("redis://127.0.0.1:{}", redis.port)).await;
+    assert!(e.contains("refused"), "{e}");
+    // the right password starts
+    let mut o = options();
+    o.redis = Some(format!("redis://:s3cret@127.0.0.1:{}", redis.port));
+    let r = relay(o).await;
+    connected(&[&r]).await;
+}

@@ -35,6 +35,12 @@ pub enum RelayError {
     /// or foreign database file, an unsupported `dbOptions` client.
     #[error("cannot open the report store: {0}")]
     Store(String),
+    /// Cluster mode: Redis answered and refused the relay (a wrong password, a database
+    /// index it does not have); names the server (without its password) and Redis's
+    /// answer. A Redis that cannot be reached does not stop the start (README "Cluster
+    /// mode").
+    #[error("cluster mode: {0}")]
+    Redis(String),
     /// The TLS certificate or key cannot be used (unreadable file, no certificate, a
     /// wrong passphrase, a key that does not match the certificate); names the file.
     #[error("TLS: {0}")]

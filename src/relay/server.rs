@@ -95,6 +95,11 @@ impl Relay {
             )?)),
             None => None,
         };
+        if let Some(cluster) = &cluster {
+            super::cluster::bus::refused_at_start(cluster)
+                .await
+                .map_err(RelayError::Redis)?;
+        }
         let metrics = super::metrics::RelayMetrics::new(&local_addr.to_string());
         // Readiness checks (GET /readyz): `listening`, `store` and, in cluster mode, `redis`.
         let mut readiness = super::health::Readiness::new(store.clone());

@@ -61,7 +61,7 @@ pub(crate) fn relay_err(e: RelayError) -> PyErr {
     let class = match &e {
         RelayError::InvalidOption(_) => "InvalidOptionError",
         RelayError::AddrInUse { .. } => "AddressInUseError",
-        RelayError::Bind { .. } => "ConnectionError",
+        RelayError::Bind { .. } | RelayError::Redis(_) => "ConnectionError",
         RelayError::Tls(_) => "InvalidOptionError",
         _ => "Error",
     };

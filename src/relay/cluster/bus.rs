@@ -116,6 +116,35 @@ pub(crate) async fn run(cluster: Arc<Cluster>, hub: Weak<Hub>, mut rx: mpsc::Rec
     }
 }
 
+/// Tries Redis once at start. `Err` only when Redis answered and refused: a wrong
+/// password, a database index it does not have, a command it forbids: configuration
+/// errors that retrying cannot mend. A Redis that cannot be reached (not up yet, down)
+/// is `Ok`: the relay starts and the bus task keeps trying.
+pub(crate) async fn refused_at_start(cluster: &Cluster) -> Result<(), String> {
+    let client = super::redis_client(&cluster.url).map_err(|e| e.to_string())?;
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(RESPONSE_TIMEOUT));
+    let probe = async {
+        let mut conn = client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        redis::cmd("PING").query_async::<String>(&mut conn).await
+    };
+    match probe.await {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.is_io_error()
+                || e.is_timeout()
+                || e.is_connection_refusal()
+                || e.is_connection_dropped() =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(format!("Redis at {} refused the relay: {e}", cluster.shown)),
+    }
+}
+
 async fn connect(
     client: &redis::Client,
     cluster: &Cluster,
