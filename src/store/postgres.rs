@@ -394,22 +394,7 @@ impl PgStore {
     /// reference schema's foreign key) is the uploader's mistake, answered like the
     /// reference's validation errors.
     pub(crate) fn insert(&mut self, report: &NewReport) -> Result<Option<String>, StoreError> {
-        let sql = format!(
-            "INSERT INTO remotedev_reports ({}) VALUES ({})",
-            report
-                .row
-                .iter()
-                .map(|(c, _)| quoted(c))
-                .collect::<Vec<_>>()
-                .join(", "),
-            report
-                .row
-                .iter()
-                .enumerate()
-                .map(|(i, (c, _))| format!("CAST(${}::text AS {})", i + 1, write_cast(c)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let sql = report.insert_sql(|i, c| format!("CAST(${i}::text AS {})", write_cast(c)));
         let values: Vec<Option<&str>> = report.row.iter().map(|(_, v)| v.as_deref()).collect();
         let params: Vec<&(dyn postgres::types::ToSql + Sync)> = values
             .iter()

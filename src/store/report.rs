@@ -175,6 +175,24 @@ pub(crate) struct NewReport {
 }
 
 impl NewReport {
+    /// `INSERT INTO remotedev_reports ("col", …) VALUES (` + each column's value
+    /// placeholder from `value` (its position from 1, its column) + `)`: the statement
+    /// both backends run, with their own placeholders.
+    pub fn insert_sql(&self, value: impl Fn(usize, &str) -> String) -> String {
+        let columns: Vec<String> = self.row.iter().map(|(c, _)| quoted(c)).collect();
+        let values: Vec<String> = self
+            .row
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| value(i + 1, c))
+            .collect();
+        format!(
+            "INSERT INTO remotedev_reports ({}) VALUES ({})",
+            columns.join(", "),
+            values.join(", ")
+        )
+    }
+
     /// Validates an HTTP body and builds the row (relay spec §6.2). `id` and `added`
     /// come from the caller, never from the body.
     ///
@@ -261,6 +279,35 @@ impl NewReport {
     }
 }
 
+/// Uploads the reference refuses, with its messages: checked by the validation and
+/// by each backend's `add`.
+#[cfg(test)]
+pub(crate) fn rejected_uploads() -> Vec<(Value, &'static str)> {
+    use serde_json::json;
+    vec![
+        (
+            json!({"type":"STATE"}),
+            "Required parameters aren't specified.",
+        ),
+        (
+            json!({"type":"","payload":"x"}),
+            "Required parameters aren't specified.",
+        ),
+        (
+            json!({"type":"FOO","payload":"x"}),
+            "Type FOO is not supported yet.",
+        ),
+        (
+            json!({"type":"state","payload":"x"}),
+            "Type state is not supported yet.",
+        ),
+        (
+            json!({"type":["ACTION"],"payload":"x"}),
+            "Type ACTION is not supported yet.",
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,26 +341,9 @@ mod tests {
     #[test]
     fn validation() {
         let bad = |v: Value| NewReport::from_body(&obj(v), "x", "t").unwrap_err();
-        assert_eq!(
-            bad(json!({"type":"STATE"})),
-            "Required parameters aren't specified."
-        );
-        assert_eq!(
-            bad(json!({"type":"","payload":"x"})),
-            "Required parameters aren't specified."
-        );
-        assert_eq!(
-            bad(json!({"type":"FOO","payload":"x"})),
-            "Type FOO is not supported yet."
-        );
-        assert_eq!(
-            bad(json!({"type":"state","payload":"x"})),
-            "Type state is not supported yet."
-        );
-        assert_eq!(
-            bad(json!({"type":["ACTION"],"payload":"x"})),
-            "Type ACTION is not supported yet."
-        );
+        for (upload, message) in rejected_uploads() {
+            assert_eq!(bad(upload), message);
+        }
         assert!(ListQuery::from_json(Some(&json!({"1=1; DROP TABLE x":1})), None).is_err());
         assert!(ListQuery::from_json(None, Some(&json!(["id", "nope"]))).is_err());
         assert!(ListQuery::from_json(Some(&json!({"id":{"$ne":1}})), None).is_err());

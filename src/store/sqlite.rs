@@ -211,16 +211,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<Map<String, Value>>, St
 
 /// Inserts a validated report.
 pub(crate) fn insert(conn: &Connection, report: &NewReport) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO remotedev_reports ({}) VALUES ({})",
-        report
-            .row
-            .iter()
-            .map(|(c, _)| quoted(c))
-            .collect::<Vec<_>>()
-            .join(", "),
-        vec!["?"; report.row.len()].join(", ")
-    );
+    let sql = report.insert_sql(|_, _| "?".to_owned());
     let values = report.row.iter().map(|(_, v)| v);
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values))?;
@@ -325,26 +316,9 @@ mod tests {
             AddOutcome::Rejected(e) => e,
             other => panic!("{other:?}"),
         };
-        assert_eq!(
-            bad(json!({"type":"STATE"})),
-            "Required parameters aren't specified."
-        );
-        assert_eq!(
-            bad(json!({"type":"","payload":"x"})),
-            "Required parameters aren't specified."
-        );
-        assert_eq!(
-            bad(json!({"type":"FOO","payload":"x"})),
-            "Type FOO is not supported yet."
-        );
-        assert_eq!(
-            bad(json!({"type":"state","payload":"x"})),
-            "Type state is not supported yet."
-        );
-        assert_eq!(
-            bad(json!({"type":["ACTION"],"payload":"x"})),
-            "Type ACTION is not supported yet."
-        );
+        for (upload, message) in super::super::report::rejected_uploads() {
+            assert_eq!(bad(upload), message);
+        }
         assert!(list(&c, &ListQuery::default()).unwrap().is_empty());
         assert!(ListQuery::from_json(Some(&json!({"1=1; DROP TABLE x":1})), None).is_err());
         assert!(ListQuery::from_json(None, Some(&json!(["id", "nope"]))).is_err());
