@@ -12,13 +12,7 @@ use remotedev::client::{
 };
 use remotedev::Relay;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::free_port;
 
 async fn relay_on(port: u16) -> Relay {
     let mut o = common::options();

@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::redis::Redis;
+use common::redis::{all_connected, Redis};
 use common::{options, relay, Got, Peer};
 use remotedev::{Relay, RelayOptions};
 use serde_json::json;
@@ -23,14 +22,6 @@ fn clustered(redis: &Redis) -> RelayOptions {
     o.redis = Some(redis.url());
     o.cluster = Some("test".into());
     o
-}
-
-async fn connected(relays: &[&Relay]) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !relays.iter().all(|r| r.redis_connected() == Some(true)) {
-        assert!(Instant::now() < deadline, "relays did not connect to Redis");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn published(channel: &str, data: &str) -> String {
@@ -60,7 +51,7 @@ async fn publishes_reach_every_relay_once_byte_exact() {
         relay(clustered(&redis)).await,
         relay(clustered(&redis)).await,
     );
-    connected(&[&a, &b, &c]).await;
+    all_connected(&[&a, &b, &c]).await;
     let mut ma = Peer::login(&a.url(), MONITOR).await;
     let mut mb = Peer::login(&b.url(), MONITOR).await;
     let mut mc = Peer::login(&c.url(), MONITOR).await;
@@ -140,7 +131,7 @@ async fn targeted_messages_go_to_the_owner_once() {
         relay(clustered(&redis)).await,
         relay(clustered(&redis)).await,
     );
-    connected(&[&a, &b]).await;
+    all_connected(&[&a, &b]).await;
     let mut app = Peer::login(&a.url(), APP).await;
     let mut other_app = Peer::login(&a.url(), APP).await;
     let mut monitor = Peer::login(&b.url(), MONITOR).await;
@@ -170,7 +161,7 @@ async fn targeted_messages_go_to_the_owner_once() {
 async fn a_killed_relay_is_announced_disconnected() {
     let redis = Redis::start();
     let b = relay(clustered(&redis)).await;
-    connected(&[&b]).await;
+    all_connected(&[&b]).await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_remotedev"))
         .args(["--port", "0", "--db", ":memory:", "--logLevel", "1"])
         .args(["--redis", &redis.url(), "--cluster", "test"])
@@ -226,7 +217,7 @@ async fn a_relay_that_stops_cleanly_says_goodbye_once() {
         relay(clustered(&redis)).await,
         relay(clustered(&redis)).await,
     );
-    connected(&[&a, &b]).await;
+    all_connected(&[&a, &b]).await;
     let mut monitor = Peer::login(&b.url(), MONITOR).await;
     let app = Peer::login(&a.url(), APP).await;
     // the app is in A's sockets hash (next heartbeat) before A stops
@@ -258,7 +249,7 @@ async fn traffic_resumes_after_redis_restarts() {
         relay(clustered(&redis)).await,
         relay(clustered(&redis)).await,
     );
-    connected(&[&a, &b]).await;
+    all_connected(&[&a, &b]).await;
     let mut ma = Peer::login(&a.url(), MONITOR).await;
     let mut mb = Peer::login(&b.url(), MONITOR).await;
     let mut app = Peer::login(&a.url(), APP).await;
@@ -281,7 +272,7 @@ async fn traffic_resumes_after_redis_restarts() {
     assert_eq!(body["failed"], serde_json::json!(["redis"]), "{body}");
 
     redis.spawn();
-    connected(&[&a, &b]).await;
+    all_connected(&[&a, &b]).await;
     let (status, body) = readyz(&a).await;
     assert_eq!(status, 200, "{body}");
     mb.silent_for(Duration::from_millis(200)).await; // n:2 was lost (at-most-once)
@@ -329,7 +320,7 @@ async fn a_stalled_redis_never_holds_up_local_delivery() {
         relay(clustered(&redis)).await,
         relay(clustered(&redis)).await,
     );
-    connected(&[&a, &b]).await;
+    all_connected(&[&a, &b]).await;
     let mut ma = Peer::login(&a.url(), MONITOR).await;
     let mut mb = Peer::login(&b.url(), MONITOR).await;
     let mut app = Peer::login(&a.url(), APP).await;
@@ -384,11 +375,7 @@ async fn options_are_checked_and_single_relays_are_unaffected() {
     assert!(e.contains("cluster"), "{e}");
 
     // Redis down from the start: the relay serves its own sockets
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let mut o = options();
     o.redis = Some(format!("redis://127.0.0.1:{port}"));
     let r = relay(o).await;
@@ -430,5 +417,5 @@ async fn a_redis_that_refuses_the_relay_stops_the_start() {
     let mut o = options();
     o.redis = Some(format!("redis://:s3cret@127.0.0.1:{}", redis.port));
     let r = relay(o).await;
-    connected(&[&r]).await;
+    all_connected(&[&r]).await;
 }

@@ -82,10 +82,7 @@ async fn cross_relay_messages_are_counted_and_their_lag_recorded() {
     o.redis = Some(redis.url());
     let (a, b) = (relay(o.clone()).await, relay(o).await);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while a.redis_connected() != Some(true) || b.redis_connected() != Some(true) {
-        assert!(Instant::now() < deadline, "relays did not connect to Redis");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    common::redis::all_connected(&[&a, &b]).await;
     let mut monitor = Peer::login(&b.url(), "{}").await;
     let mut app = Peer::login(&a.url(), r#""master""#).await;
     for i in 0..5 {

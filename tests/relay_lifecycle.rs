@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -113,15 +112,9 @@ fn cli_prints_the_url_and_stops_on_sigterm() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(
-        line.starts_with("remotedev relay listening on ws://127.0.0.1:"),
-        "{line}"
-    );
-    assert!(line.trim_end().ends_with("/socketcluster/"), "{line}");
+    let url = common::spawned_relay_url(&mut child);
+    assert!(url.starts_with("ws://127.0.0.1:"), "{url}");
+    assert!(url.ends_with("/socketcluster/"), "{url}");
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let status = child.wait().unwrap();
@@ -212,14 +205,8 @@ fn cli_reads_every_flag_from_the_environment() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(
-        line.starts_with("remotedev relay listening on ws://127.0.0.1:"),
-        "{line}"
-    );
+    let url = common::spawned_relay_url(&mut child);
+    assert!(url.starts_with("ws://127.0.0.1:"), "{url}");
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -534,17 +534,7 @@ async fn a_cluster_shares_reports_through_redis_and_postgresql() {
         relay(o.clone()).await,
         relay(o).await,
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while ![&a, &b, &c]
-        .iter()
-        .all(|r| r.redis_connected() == Some(true))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "relays not connected to Redis"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::redis::all_connected(&[&a, &b, &c]).await;
     let mut watcher = Peer::login(&b.url(), MONITOR).await;
     watcher.subscribe("report").await;
     let listed = watcher.json().await;

@@ -197,6 +197,15 @@ pub fn spawned_relay_url(child: &mut std::process::Child) -> String {
         .to_owned()
 }
 
+/// A loopback port nothing listens on right now (bound once, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// `HOST:PORT` of a `ws://HOST:PORT/socketcluster/` URL.
 pub fn host_port(url: &str) -> &str {
     url.strip_prefix("ws://")

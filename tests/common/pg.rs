@@ -45,14 +45,6 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl PgServer {
     /// Creates and starts a server (trust authentication, user `postgres`).
     pub fn start() -> PgServer {
@@ -85,7 +77,7 @@ impl PgServer {
         let server = PgServer {
             dir,
             bin,
-            port: free_port(),
+            port: super::free_port(),
         };
         let data = server.data();
         let out = server.run(

@@ -1,7 +1,6 @@
 //! A private `redis-server` for the cluster-mode tests (`REDIS_SERVER` or the one on
 //! the PATH; tests/lib/setup.sh `ensure_redis` installs Debian's).
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,14 +13,9 @@ pub struct Redis {
 
 impl Redis {
     pub fn start() -> Redis {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let mut r = Redis {
             child: None,
-            port,
+            port: super::free_port(),
             dir: super::temp_dir("redis"),
         };
         r.spawn();
@@ -66,5 +60,14 @@ impl Drop for Redis {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Waits (up to 20 s) until every relay's bus is connected to Redis.
+pub async fn all_connected(relays: &[&remotedev::Relay]) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !relays.iter().all(|r| r.redis_connected() == Some(true)) {
+        assert!(Instant::now() < deadline, "relays did not connect to Redis");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
