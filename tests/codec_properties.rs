@@ -67,6 +67,19 @@ fn spacing() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
+    /// Our escaper (16-byte blocks) writes exactly serde_json's bytes, wherever the
+    /// escapes fall relative to the blocks and however dense they are.
+    #[test]
+    fn escaped_strings_are_serde_jsons_bytes(
+        s in prop_oneof![
+            any::<String>(),
+            r#"["\\a\x00-\x1f\x7f\x{e9}\x{1F600}]{0,80}"#,
+            r#"[a-z]{0,40}["\\\n\x01][a-z\x{e9}]{0,40}"#,
+        ],
+    ) {
+        prop_assert_eq!(encode::json_str(&s), serde_json::to_string(&s).unwrap());
+    }
+
     #[test]
     fn any_data_is_kept_byte_for_byte_in_any_key_order(
         data in json_text(),

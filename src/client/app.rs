@@ -22,6 +22,7 @@ use super::error::ClientError;
 use super::history::History;
 use super::socket::{ConnectionState, Socket, SocketOptions, Subscription};
 use crate::options::{nonzero, InvalidOption};
+use crate::protocol::encode;
 use crate::protocol::message::{lift_action, AppLog, Command, CommandMessage};
 
 /// App client settings.
@@ -139,9 +140,8 @@ impl Inner {
     fn post(&self, state: &mut State, message: AppLog) {
         if state.ready {
             if let Some(id) = self.socket.id() {
-                let json =
-                    message.to_json(Some(&id), &self.options.instance_id, &self.options.name);
-                if self.socket.transmit("log", Some(&json)).is_ok() {
+                let frame = self.frame("log", &message, Some(&id));
+                if self.socket.transmit_frame(frame).is_ok() {
                     return;
                 }
             }
@@ -153,11 +153,19 @@ impl Inner {
         state.queue.push_back(message);
     }
 
+    /// The `event` frame carrying `message`, its state escaped straight into the frame.
+    fn frame(&self, event: &str, message: &AppLog, id: Option<&str>) -> String {
+        let (instance_id, name) = (&self.options.instance_id, &self.options.name);
+        encode::transmit_with(event, message.json_len_hint(), |out| {
+            message.write_json(out, id, instance_id, name)
+        })
+    }
+
     /// Sends a message that was made before the connection's id was known as
     /// `log-noid`: the relay adds the id of the connection that delivers it.
     fn post_noid(&self, state: &mut State, message: AppLog) {
-        let json = message.to_json(None, &self.options.instance_id, &self.options.name);
-        if !state.ready || self.socket.transmit("log-noid", Some(&json)).is_err() {
+        let frame = self.frame("log-noid", &message, None);
+        if !state.ready || self.socket.transmit_frame(frame).is_err() {
             state.queue.push_back(message);
         }
     }

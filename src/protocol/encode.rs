@@ -4,41 +4,92 @@
 //! Payloads are taken as raw JSON text and copied in unchanged; only names (event and
 //! channel names, ids) are JSON-escaped here.
 
+use wide::u8x16;
+
 use super::error::ErrorObject;
+use super::scan;
 
 /// Appends `s` as a JSON string literal, escaped exactly as serde_json escapes it
 /// (the frames must match the references' bytes). Written in place: states are sent as
 /// long escaped strings, and an intermediate `String` per state was a copy too many.
 pub fn push_json_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(s.len() + 2);
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push('"');
-    let mut start = 0;
-    for (i, &c) in s.as_bytes().iter().enumerate() {
-        let escape = match c {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        // `i` is an ASCII byte, so both slices end on char boundaries.
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            out.push_str("\\u00");
+    // Runs without escapes are copied whole. A 64-byte block without any is skipped
+    // with one mask (plain text and the long padding of states); one with escapes is
+    // looked at 16 bytes at a time, so a stringified state (a quote every few bytes)
+    // costs about what plain text does.
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(block) = bytes.get(at..at + 64) {
+        if scan::any_special64(block) {
+            for k in (0..64).step_by(16) {
+                let mask = escapes_in(block[k..k + 16].try_into().expect("16 bytes"));
+                copied = push_escapes(out, s, copied, at + k, mask);
+            }
+        }
+        at += 64;
+    }
+    // The rest, 16 bytes at a time; the last block is padded with spaces, which are
+    // never escaped.
+    while at < bytes.len() {
+        let n = (bytes.len() - at).min(16);
+        let mut block = [b' '; 16];
+        block[..n].copy_from_slice(&bytes[at..at + n]);
+        copied = push_escapes(out, s, copied, at, escapes_in(block));
+        at += n;
+    }
+    out.push_str(&s[copied..]);
+    out.push('"');
+}
+
+/// Bit `i` set = byte `i` of the block must be escaped (`"`, `\\`, or below 0x20).
+#[inline(always)]
+fn escapes_in(block: [u8; 16]) -> u32 {
+    let v = u8x16::from(block);
+    let control = v.min(u8x16::splat(0x1f)).simd_eq(v);
+    let marks = v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\')) | control;
+    marks.to_bitmask()
+}
+
+/// Appends what precedes each escape marked in `mask` (bit `k` = byte `at + k`) and the
+/// escape itself; returns the index up to which `s` has been written.
+#[inline(always)]
+fn push_escapes(out: &mut String, s: &str, mut copied: usize, at: usize, mut mask: u32) -> usize {
+    while mask != 0 {
+        let i = at + mask.trailing_zeros() as usize;
+        push_escaped(out, s, copied, i);
+        copied = i + 1;
+        mask &= mask - 1;
+    }
+    copied
+}
+
+/// Appends `s[from..i]` and then the escape of the ASCII byte at `i`.
+#[inline]
+fn push_escaped(out: &mut String, s: &str, from: usize, i: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let c = s.as_bytes()[i];
+    // `c` is ASCII, so both slice ends are char boundaries. Runs between the escapes
+    // of a stringified state are short: no copy call for an empty one.
+    if from < i {
+        out.push_str(&s[from..i]);
+    }
+    out.push('\\');
+    match c {
+        b'"' | b'\\' => out.push(char::from(c)),
+        b'\n' => out.push('n'),
+        b'\r' => out.push('r'),
+        b'\t' => out.push('t'),
+        0x08 => out.push('b'),
+        0x0c => out.push('f'),
+        _ => {
+            out.push_str("u00");
             out.push(char::from(HEX[usize::from(c >> 4)]));
             out.push(char::from(HEX[usize::from(c & 0xf)]));
-        } else {
-            out.push_str(escape);
         }
-        start = i + 1;
     }
-    out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// `s` as a JSON string literal.
@@ -65,6 +116,18 @@ fn named_with_data(head: &str, name: &str, data: Option<&str>, tail: &str) -> St
 /// `{"event":E[,"data":D]}`: a transmit.
 pub fn transmit(event: &str, data: Option<&str>) -> String {
     named_with_data(r#"{"event":"#, event, data, "}")
+}
+
+/// `{"event":E,"data":D}` with `D` written by `data` straight into the frame, so a
+/// large message is not built apart and then copied in. `data_len` is its size hint.
+pub fn transmit_with(event: &str, data_len: usize, data: impl FnOnce(&mut String)) -> String {
+    let mut out = String::with_capacity(data_len + event.len() + 22);
+    out.push_str(r#"{"event":"#);
+    push_json_str(&mut out, event);
+    out.push_str(r#","data":"#);
+    data(&mut out);
+    out.push('}');
+    out
 }
 
 /// `{"event":E[,"data":D],"cid":N}`: an invoke.

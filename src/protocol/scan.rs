@@ -209,7 +209,7 @@ fn digits(b: &[u8], mut i: usize) -> usize {
 /// mask for the whole block: `(b ^ 2) <= 0x20` holds exactly for a quote or a byte
 /// below 0x20, so two compares per byte.
 #[inline(always)]
-fn any_special64(block: &[u8]) -> bool {
+pub(crate) fn any_special64(block: &[u8]) -> bool {
     let mut seen = u8x16::splat(0);
     for k in 0..4 {
         let mut a = [0u8; 16];

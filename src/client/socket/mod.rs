@@ -469,6 +469,12 @@ impl Socket {
         self.command(Cmd::Send(encode::transmit(event, data)))
     }
 
+    /// Transmits a whole frame the library built itself (see
+    /// [`encode::transmit_with`]), valid by construction, so not scanned again.
+    pub(crate) fn transmit_frame(&self, frame: String) -> Result<(), ClientError> {
+        self.command(Cmd::Send(frame))
+    }
+
     /// Invokes an event and waits for the answer's data (`null` when it had none).
     ///
     /// # Errors

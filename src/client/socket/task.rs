@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 use super::{lock, ChannelState, Cmd, ConnectionState, Data, Shared, SocketEvent, SocketOptions};
@@ -28,6 +28,11 @@ use crate::protocol::private_events::{
     Disconnect, HandshakeStatus, KickOut, Publish, SetAuthToken,
 };
 use crate::protocol::{classify, encode, ErrorObject, Event, Frame, Inbound, Response};
+
+/// How many queued transmits one write takes at most, and how many bytes: enough to
+/// amortise the flush, small enough that reading and pings are not held up.
+const SEND_BATCH_FRAMES: usize = 256;
+const SEND_BATCH_BYTES: usize = 256 * 1024;
 
 type Ws = WebSocketStream<Alive<Box<dyn Transport>>>;
 
@@ -345,22 +350,20 @@ impl Task {
         loop {
             tokio::select! {
                 cmd = self.cmds.recv() => {
-                    let result = match cmd {
-                        None => Err(user_close(&mut ws, close::NORMAL, "").await),
-                        Some(Cmd::Close(code, reason)) => Err(user_close(&mut ws, code, &reason).await),
-                        Some(Cmd::Send(text)) => match ws.send(Message::text(text.clone())).await {
-                            Ok(()) => Ok(()),
-                            Err(_) => {
-                                // Not written: it goes out first on the next connection.
-                                self.queue.push_front(text);
-                                Err(Ended::lost(close::ABNORMAL, close::description(close::ABNORMAL)))
-                            }
-                        },
-                        Some(Cmd::Subscribe(channel)) => self.send_subscribe(&mut ws, &channel, &mut subs).await,
-                        Some(Cmd::Unsubscribe(channel)) => send(&mut ws, encode::transmit("#unsubscribe", Some(&encode::json_str(&channel)))).await,
+                    let Some(cmd) = cmd else {
+                        return user_close(&mut ws, close::NORMAL, "").await;
                     };
-                    if let Err(ended) = result {
-                        return ended;
+                    let mut next = Some(cmd);
+                    while let Some(cmd) = next.take() {
+                        let result = match cmd {
+                            Cmd::Close(code, reason) => Err(user_close(&mut ws, code, &reason).await),
+                            Cmd::Send(text) => self.send_batch(&mut ws, text, &mut next).await,
+                            Cmd::Subscribe(channel) => self.send_subscribe(&mut ws, &channel, &mut subs).await,
+                            Cmd::Unsubscribe(channel) => send(&mut ws, encode::transmit("#unsubscribe", Some(&encode::json_str(&channel)))).await,
+                        };
+                        if let Err(ended) = result {
+                            return ended;
+                        }
                     }
                 }
                 message = ws.next() => {
@@ -398,6 +401,55 @@ impl Task {
                 }
             }
         }
+    }
+
+    /// Writes `first` and the sends already queued behind it with one flush, as a raw
+    /// sender writes a batch: a burst of transmits costs one write, not one per frame.
+    /// A command other than a send ends the batch and is left in `next`, so commands
+    /// keep their order.
+    async fn send_batch(
+        &mut self,
+        ws: &mut Ws,
+        first: String,
+        next: &mut Option<Cmd>,
+    ) -> Result<(), Ended> {
+        let mut batch = vec![Utf8Bytes::from(first)];
+        let mut bytes = batch[0].len();
+        let mut written = ws.feed(Message::Text(batch[0].clone())).await;
+        while written.is_ok() && batch.len() < SEND_BATCH_FRAMES && bytes < SEND_BATCH_BYTES {
+            match self.cmds.try_recv() {
+                Ok(Cmd::Send(text)) => {
+                    let text = Utf8Bytes::from(text);
+                    bytes += text.len();
+                    written = ws.feed(Message::Text(text.clone())).await;
+                    batch.push(text);
+                }
+                Ok(other) => {
+                    *next = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        if written.is_ok() {
+            written = ws.flush().await;
+        }
+        if written.is_ok() {
+            return Ok(());
+        }
+        // Not known to be written: they go out first, in order, on the next connection.
+        for text in batch.into_iter().rev() {
+            self.queue.push_front(text.as_str().to_owned());
+        }
+        Err(match next.take() {
+            // The user's close still ends the client rather than a reconnect.
+            Some(Cmd::Close(code, reason)) => Ended {
+                code,
+                reason,
+                by_user: true,
+            },
+            _ => Ended::lost(close::ABNORMAL, close::description(close::ABNORMAL)),
+        })
     }
 
     async fn send_subscribe(

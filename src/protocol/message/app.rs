@@ -85,50 +85,59 @@ impl AppLog {
     /// The `log` data (relay spec §8.1): `{"type":…,["id":…,]"instanceId":…,["name":…,]…}`
     /// with `payload` and `action` as JSON strings (jsan), as the reference apps send.
     pub fn to_json(&self, id: Option<&str>, instance_id: &str, name: &str) -> String {
-        let mut fields = vec![];
-        let (kind, extra): (&str, Vec<(&str, String)>) = match self {
-            AppLog::Init { state } => ("INIT", vec![("payload", encode::json_str(state))]),
-            AppLog::Action {
-                action,
-                state,
-                next_action_id,
-            } => (
-                "ACTION",
-                vec![
-                    ("action", encode::json_str(action)),
-                    ("payload", encode::json_str(state)),
-                    ("nextActionId", next_action_id.to_string()),
-                ],
-            ),
-            AppLog::State { lifted } => ("STATE", vec![("payload", encode::json_str(lifted))]),
-            AppLog::Start => ("START", vec![]),
+        let mut out = String::with_capacity(self.json_len_hint());
+        self.write_json(&mut out, id, instance_id, name);
+        out
+    }
+
+    /// Bytes [`AppLog::write_json`] will about need (escapes aside).
+    pub fn json_len_hint(&self) -> usize {
+        let body = match self {
+            AppLog::Init { state } => state.len(),
+            AppLog::Action { action, state, .. } => action.len() + state.len(),
+            AppLog::State { lifted } => lifted.len(),
+            AppLog::Start => 0,
         };
-        fields.push(("type", encode::json_str(kind)));
+        // Keys, ids and names, and room for the escapes of a stringified state.
+        body + body / 8 + 256
+    }
+
+    /// Appends [`AppLog::to_json`]'s text to `out`: the state is escaped straight into
+    /// the frame being built, with no copy of its own.
+    pub fn write_json(&self, out: &mut String, id: Option<&str>, instance_id: &str, name: &str) {
+        // Key order as the reference apps: type, id, instanceId, name, then the
+        // type's own fields.
+        let (kind, action, payload) = match self {
+            AppLog::Init { state } => ("INIT", None, Some(state)),
+            AppLog::Action { action, state, .. } => ("ACTION", Some(action), Some(state)),
+            AppLog::State { lifted } => ("STATE", None, Some(lifted)),
+            AppLog::Start => ("START", None, None),
+        };
+        out.push_str(r#"{"type":"#);
+        encode::push_json_str(out, kind);
         if let Some(id) = id {
-            fields.push(("id", encode::json_str(id)));
+            out.push_str(r#","id":"#);
+            encode::push_json_str(out, id);
         }
-        fields.push(("instanceId", encode::json_str(instance_id)));
+        out.push_str(r#","instanceId":"#);
+        encode::push_json_str(out, instance_id);
         if !name.is_empty() {
-            fields.push(("name", encode::json_str(name)));
+            out.push_str(r#","name":"#);
+            encode::push_json_str(out, name);
         }
-        fields.extend(extra);
-        // One buffer: states are the bulk of the bytes and are copied once more here.
-        let len = fields
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 4)
-            .sum::<usize>();
-        let mut out = String::with_capacity(len + 2);
-        out.push('{');
-        for (i, (k, v)) in fields.into_iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            encode::push_json_str(&mut out, k);
-            out.push(':');
-            out.push_str(&v);
+        if let Some(action) = action {
+            out.push_str(r#","action":"#);
+            encode::push_json_str(out, action);
+        }
+        if let Some(payload) = payload {
+            out.push_str(r#","payload":"#);
+            encode::push_json_str(out, payload);
+        }
+        if let AppLog::Action { next_action_id, .. } = self {
+            out.push_str(r#","nextActionId":"#);
+            out.push_str(&next_action_id.to_string());
         }
         out.push('}');
-        out
     }
 }
 
