@@ -258,6 +258,29 @@ async fn large_state_passes_intact() {
     assert!(got.contains(&payload));
 }
 
+/// From 64 KiB on, a published payload is forwarded as a fragmented message whose
+/// middle frame shares the received bytes; either way the monitor reads exactly the
+/// `#publish` frame, around the threshold and with multi-byte text.
+#[tokio::test]
+async fn payloads_around_the_no_copy_threshold_arrive_byte_for_byte() {
+    let r = relay(options()).await;
+    let mut m = Peer::login(&r.url(), MONITOR).await;
+    let mut app = Peer::login(&r.url(), APP).await;
+    let envelope = r#"{"type":"STATE","payload":""}"#.len();
+    for size in [64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 200 * 1024 + 3] {
+        let pad = "é".repeat((size - envelope) / 2) + &"x".repeat((size - envelope) % 2);
+        let payload = format!(r#"{{"type":"STATE","payload":"{pad}"}}"#);
+        assert_eq!(payload.len(), size);
+        app.transmit("log", &payload).await;
+        let got = m.text().await;
+        assert_eq!(
+            got,
+            format!(r##"{{"event":"#publish","data":{{"channel":"log","data":{payload}}}}}"##),
+            "{size} bytes"
+        );
+    }
+}
+
 async fn post_report(r: &remotedev::Relay, body: serde_json::Value) -> serde_json::Value {
     reqwest::Client::new()
         .post(format!("http://{}/", r.local_addr()))

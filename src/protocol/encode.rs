@@ -151,6 +151,19 @@ pub fn publish(channel: &str, data: Option<&str>) -> String {
     )
 }
 
+/// The text of a `#publish` frame before its data: `{"event":"#publish","data":{"channel":C,"data":`.
+/// With the data and [`PUBLISH_TAIL`] after it, the same bytes as [`publish`].
+pub fn publish_head(channel: &str) -> String {
+    let mut out = String::with_capacity(48 + channel.len());
+    out.push_str(r##"{"event":"#publish","data":{"channel":"##);
+    push_json_str(&mut out, channel);
+    out.push_str(r#","data":"#);
+    out
+}
+
+/// The text of a `#publish` frame after its data.
+pub const PUBLISH_TAIL: &str = "}}";
+
 /// `{"rid":N}`: a successful response without data. `rid` is the raw cid text.
 pub fn ack(rid: &str) -> String {
     format!(r#"{{"rid":{rid}}}"#)

@@ -4,16 +4,18 @@
 //! `#publish` frame once and hands each subscriber a reference-counted copy of the same
 //! bytes. Nothing here waits on a socket.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+use bytes::Bytes;
+use foldhash::HashMap;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::cluster::Cluster;
 use super::metrics::RelayMetrics;
 use super::options::RelayOptions;
-use super::outbox::Outbox;
+use super::outbox::{Outbox, Outgoing};
 use super::socket_id::SocketIds;
 use crate::protocol::encode;
 use crate::store::ReportStore;
@@ -74,11 +76,18 @@ impl Peer {
     }
 
     pub(crate) fn send(&self, frame: impl Into<Utf8Bytes>) -> bool {
-        self.outbox.push(frame.into())
+        self.outbox.push(Outgoing::Whole(frame.into()))
     }
 }
 
+/// foldhash, not SipHash: every publish looks a channel up, and foldhash's per-process
+/// random seed still keeps chosen channel names from colliding on purpose.
 type Subscribers = HashMap<u64, Arc<Peer>>;
+
+/// Payloads from this size on are forwarded without a copy, as a fragmented message
+/// (head, shared payload, tail); below it one contiguous frame costs less than the
+/// two extra frame headers.
+pub(crate) const SHARE_MIN: usize = 64 * 1024;
 
 pub(crate) struct Hub {
     pub(crate) options: RelayOptions,
@@ -107,8 +116,8 @@ impl Hub {
             ids: SocketIds::with_node(cluster.as_ref().map(|c| c.node_bytes())),
             cluster,
             next_key: AtomicU64::new(0),
-            peers: RwLock::new(HashMap::new()),
-            channels: RwLock::new(HashMap::new()),
+            peers: RwLock::new(HashMap::default()),
+            channels: RwLock::new(HashMap::default()),
         }
     }
 
@@ -182,6 +191,42 @@ impl Hub {
         }
     }
 
+    /// [`publish`](Self::publish) of `data` that lies in `source`, the bytes of the
+    /// message it arrived in: a large payload then goes to local subscribers without
+    /// being copied (see [`Outgoing::Fragmented`]).
+    pub(crate) fn publish_shared(&self, channel: &str, data: Option<&str>, source: Option<&Bytes>) {
+        match (
+            data,
+            source.and_then(|src| data.and_then(|d| shared_span(src, d))),
+        ) {
+            (Some(d), Some(body)) if d.len() >= SHARE_MIN => {
+                self.publish_fragmented(channel, body);
+                if let Some(cluster) = &self.cluster {
+                    cluster.publish(channel, data);
+                }
+            }
+            _ => self.publish(channel, data),
+        }
+    }
+
+    fn publish_fragmented(&self, channel: &str, body: Bytes) {
+        let channels = read(&self.channels);
+        let Some(subscribers) = channels.get(channel) else {
+            return;
+        };
+        let frame = Outgoing::Fragmented {
+            head: Bytes::from(encode::publish_head(channel)),
+            body,
+            tail: Bytes::from_static(encode::PUBLISH_TAIL.as_bytes()),
+        };
+        self.metrics
+            .bytes
+            .increment((frame.len() * subscribers.len()) as u64);
+        for peer in subscribers.values() {
+            peer.outbox.push(frame.clone());
+        }
+    }
+
     /// `None` without cluster mode, else whether Redis is connected right now (for a
     /// readiness check).
     pub(crate) fn redis_connected(&self) -> Option<bool> {
@@ -212,9 +257,16 @@ impl Hub {
             .increment((frame.len() * subscribers.len()) as u64);
         for peer in subscribers.values() {
             // A socket over its budget is closing; its session reports that once.
-            peer.send(frame.clone());
+            peer.outbox.push(Outgoing::Whole(frame.clone()));
         }
     }
+}
+
+/// `data` as a slice of `source` (no copy), when it lies inside it.
+fn shared_span(source: &Bytes, data: &str) -> Option<Bytes> {
+    let (base, at) = (source.as_ptr() as usize, data.as_ptr() as usize);
+    let inside = at >= base && at + data.len() <= base + source.len();
+    inside.then(|| source.slice_ref(data.as_bytes()))
 }
 
 fn remove_subscriber(channels: &mut HashMap<Box<str>, Subscribers>, channel: &str, key: u64) {

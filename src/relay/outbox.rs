@@ -9,8 +9,53 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use bytes::Bytes;
 use tokio::sync::Notify;
-use tokio_tungstenite::tungstenite::Utf8Bytes;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+/// One queued message: a whole text frame, or a large `#publish` as the three frames
+/// of one fragmented text message (RFC 6455 §5.4): the envelope's head, the payload
+/// (bytes shared with the message it arrived in, not copied) and the tail.
+#[derive(Debug, Clone)]
+pub(crate) enum Outgoing {
+    Whole(Utf8Bytes),
+    Fragmented {
+        head: Bytes,
+        body: Bytes,
+        tail: Bytes,
+    },
+}
+
+impl Outgoing {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Outgoing::Whole(text) => text.len(),
+            Outgoing::Fragmented { head, body, tail } => head.len() + body.len() + tail.len(),
+        }
+    }
+
+    /// The WebSocket frames to write, in order.
+    pub(crate) fn into_messages(self, out: &mut VecDeque<Message>) {
+        match self {
+            Outgoing::Whole(text) => out.push_back(Message::Text(text)),
+            Outgoing::Fragmented { head, body, tail } => {
+                let text = OpCode::Data(Data::Text);
+                let more = OpCode::Data(Data::Continue);
+                out.push_back(Message::Frame(Frame::message(head, text, false)));
+                out.push_back(Message::Frame(Frame::message(body, more, false)));
+                out.push_back(Message::Frame(Frame::message(tail, more, true)));
+            }
+        }
+    }
+}
+
+impl From<Utf8Bytes> for Outgoing {
+    fn from(text: Utf8Bytes) -> Self {
+        Outgoing::Whole(text)
+    }
+}
 
 pub(crate) struct Outbox {
     queue: Mutex<Queue>,
@@ -21,7 +66,7 @@ pub(crate) struct Outbox {
 
 #[derive(Default)]
 struct Queue {
-    frames: VecDeque<Utf8Bytes>,
+    frames: VecDeque<Outgoing>,
     bytes: usize,
     overflowed: bool,
 }
@@ -38,7 +83,7 @@ impl Outbox {
 
     /// Queues a frame. Returns false when the socket is over its budget (and is being
     /// closed), in which case the frame is dropped.
-    pub(crate) fn push(&self, frame: Utf8Bytes) -> bool {
+    pub(crate) fn push(&self, frame: Outgoing) -> bool {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         if q.overflowed {
             return false;
@@ -63,7 +108,7 @@ impl Outbox {
 
     /// Takes every queued frame, with their byte count to [`release`](Self::release)
     /// once written.
-    pub(crate) fn take(&self) -> (VecDeque<Utf8Bytes>, usize) {
+    pub(crate) fn take(&self) -> (VecDeque<Outgoing>, usize) {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         let frames = std::mem::take(&mut q.frames);
         let bytes = frames.iter().map(|f| f.len()).sum();
@@ -97,13 +142,13 @@ mod tests {
     #[test]
     fn budget_counts_until_released() {
         let o = Outbox::new(10);
-        assert!(o.push(Utf8Bytes::from("123456")));
+        assert!(o.push(Utf8Bytes::from("123456").into()));
         let (frames, bytes) = o.take();
         assert_eq!((frames.len(), bytes), (1, 6));
         // still in flight: 6 + 6 > 10
-        assert!(!o.push(Utf8Bytes::from("abcdef")));
+        assert!(!o.push(Utf8Bytes::from("abcdef").into()));
         assert!(
-            !o.push(Utf8Bytes::from("x")),
+            !o.push(Utf8Bytes::from("x").into()),
             "an overflowed queue takes nothing"
         );
     }
@@ -111,9 +156,9 @@ mod tests {
     #[test]
     fn one_large_frame_fits_an_empty_queue() {
         let o = Outbox::new(4);
-        assert!(o.push(Utf8Bytes::from("larger than four")));
+        assert!(o.push(Utf8Bytes::from("larger than four").into()));
         let (_, bytes) = o.take();
         o.release(bytes);
-        assert!(o.push(Utf8Bytes::from("1234")));
+        assert!(o.push(Utf8Bytes::from("1234").into()));
     }
 }

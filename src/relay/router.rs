@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use super::hub::{Hub, Peer, Role};
 use crate::protocol::error::{names, ErrorObject};
 use crate::protocol::{encode, frame};
@@ -34,6 +36,7 @@ pub(crate) fn on_event(
     name: &str,
     data: Option<&str>,
     cid: Option<&str>,
+    source: Option<&Bytes>,
 ) -> Handled {
     let raw = data;
     let reply = match name {
@@ -61,7 +64,7 @@ pub(crate) fn on_event(
         }
         "log" | "respond" => {
             hub.metrics.messages.increment(1);
-            hub.publish(name, raw);
+            hub.publish_shared(name, raw, source);
             Reply::Ack
         }
         "log-noid" => {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -24,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::access::{self, Access};
 use super::auth::{self, Verified};
-use super::hub::{Hub, Peer};
+use super::hub::{Hub, Peer, SHARE_MIN};
 use super::router::{self, Reply};
 use crate::liveness::Liveness;
 use crate::protocol::error::{names, ErrorObject};
@@ -67,6 +68,8 @@ struct Session<S> {
     url_auth: Option<Verified>,
     /// The socket's valid token, when it is authenticated (only with an auth key).
     auth: Option<Verified>,
+    /// The bytes of the large message being handled (see `hub::SHARE_MIN`).
+    source: Option<Bytes>,
 }
 
 /// Serves one upgraded WebSocket until it closes.
@@ -100,6 +103,7 @@ pub(crate) async fn run<S>(
         access,
         url_auth,
         auth: None,
+        source: None,
     };
     tracing::debug!(socket = %peer.id, "connected");
     let end = session.serve(&shutdown).await;
@@ -121,7 +125,7 @@ where
         // Frames taken from the outbox and not yet written, with their byte count to
         // release once flushed. Reading goes on while they are written, so a large
         // message to a slow reader never stops us hearing that reader (SC§8.3 step 3).
-        let mut pending: VecDeque<Utf8Bytes> = VecDeque::new();
+        let mut pending: VecDeque<Message> = VecDeque::new();
         let mut pending_bytes = 0;
         let mut writing = false;
         loop {
@@ -133,7 +137,9 @@ where
                     ready.set(peer.outbox.ready());
                     let (frames, bytes) = peer.outbox.take();
                     if !frames.is_empty() {
-                        pending = frames;
+                        for frame in frames {
+                            frame.into_messages(&mut pending);
+                        }
                         pending_bytes = bytes;
                         writing = true;
                     }
@@ -165,7 +171,16 @@ where
     fn on_message(&mut self, message: Option<Result<Message, WsError>>) -> Result<(), End> {
         match message {
             None => Err(End::Gone),
-            Some(Ok(Message::Text(text))) => self.on_text(text.as_str()),
+            Some(Ok(Message::Text(text))) => {
+                // A large message's bytes are kept so that a publish of its data can
+                // share them instead of copying (hub::SHARE_MIN).
+                if text.len() >= SHARE_MIN {
+                    self.source = Some(Bytes::from(text.clone()));
+                }
+                let handled = self.on_text(text.as_str());
+                self.source = None;
+                handled
+            }
             // Binary frames are read as UTF-8 text (SC§1); anything else is raw.
             Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
                 Ok(text) => self.on_text(text),
@@ -196,8 +211,8 @@ where
     }
 
     fn on_text(&mut self, text: &str) -> Result<(), End> {
-        // Any inbound frame proves liveness (SC§8.3 step 3).
-        self.pong_deadline = Instant::now() + self.hub.options.ping_timeout;
+        // Any inbound frame proves liveness (SC§8.3 step 3): its bytes moved the
+        // transport's last progress, which the timer reads (no clock read per frame).
         // The common frame (one event, e.g. an app's `log`) takes the one-pass scanner;
         // everything else, and anything it leaves alone, the exact decoder.
         if self.open {
@@ -381,7 +396,8 @@ where
                     self.reply(e.cid, |rid| encode::ack_error(rid, &err, None));
                     return Ok(());
                 }
-                let handled = router::on_event(&self.hub, &self.peer, name, e.data, e.cid);
+                let source = self.source.as_ref();
+                let handled = router::on_event(&self.hub, &self.peer, name, e.data, e.cid, source);
                 if handled.logged_in {
                     self.grace_deadline = Some(Instant::now() + self.hub.options.subscribe_grace);
                     self.rearm();
@@ -583,7 +599,7 @@ enum Io {
 /// bytes and goes on reading (and answering WebSocket pings) meanwhile.
 fn drive<S>(
     ws: &mut WebSocketStream<S>,
-    pending: &mut VecDeque<Utf8Bytes>,
+    pending: &mut VecDeque<Message>,
     writing: bool,
     cx: &mut Context<'_>,
 ) -> Poll<Io>
@@ -600,7 +616,7 @@ where
 
 fn write_pending<S>(
     ws: &mut WebSocketStream<S>,
-    pending: &mut VecDeque<Utf8Bytes>,
+    pending: &mut VecDeque<Message>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), WsError>>
 where
@@ -609,7 +625,7 @@ where
     while !pending.is_empty() {
         ready!(ws.poll_ready_unpin(cx))?;
         if let Some(frame) = pending.pop_front() {
-            ws.start_send_unpin(Message::Text(frame))?;
+            ws.start_send_unpin(frame)?;
         }
     }
     ws.poll_flush_unpin(cx)
