@@ -138,14 +138,28 @@ fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
 impl Inner {
     /// Sends now if logged in, else keeps it for the next connection.
     fn post(&self, state: &mut State, message: AppLog) {
-        if state.ready {
-            if let Some(id) = self.socket.id() {
-                let frame = self.frame("log", &message, Some(&id));
-                if self.socket.transmit_frame(frame).is_ok() {
-                    return;
-                }
-            }
+        if !self.try_send(state, &message) {
+            self.enqueue(state, message);
         }
+    }
+
+    /// Sends now if logged in; false when the message must wait.
+    fn try_send(&self, state: &State, message: &AppLog) -> bool {
+        if !state.ready {
+            return false;
+        }
+        // Built while the id is borrowed, sent after (the send looks at the state too).
+        let Some(frame) = self
+            .socket
+            .with_id(|id| self.frame("log", message, Some(id)))
+        else {
+            return false;
+        };
+        self.socket.transmit_frame(frame).is_ok()
+    }
+
+    /// Keeps a message for the next connection (the oldest goes when the queue is full).
+    fn enqueue(&self, state: &mut State, message: AppLog) {
         if state.queue.len() >= self.options.queue_limit.max(1) {
             state.queue.pop_front();
             self.dropped.fetch_add(1, Ordering::Relaxed);
@@ -356,20 +370,22 @@ impl AppClient {
         valid_json(action)?;
         valid_json(state)?;
         self.check_open()?;
-        let lifted = lift_action(action);
         let mut s = lock(&self.inner.state);
-        s.history.push(lifted.clone(), state.to_owned());
+        let next_action_id = s.actions_since_init + 2;
+        let message = AppLog::Action {
+            action: lift_action(action),
+            state: state.to_owned(),
+            next_action_id,
+        };
         if s.streaming {
             s.actions_since_init += 1;
-            let next_action_id = s.actions_since_init + 1;
-            self.inner.post(
-                &mut s,
-                AppLog::Action {
-                    action: lifted,
-                    state: state.to_owned(),
-                    next_action_id,
-                },
-            );
+            if !self.inner.try_send(&s, &message) {
+                self.inner.enqueue(&mut s, message.clone());
+            }
+        }
+        // The sent message's strings become the history entry: no copy per send.
+        if let AppLog::Action { action, state, .. } = message {
+            s.history.push(action, state);
         }
         Ok(())
     }

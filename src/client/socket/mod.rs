@@ -391,6 +391,14 @@ impl Socket {
         }
     }
 
+    /// `f` of the connection's id while it is open, without copying the id.
+    pub(crate) fn with_id<R>(&self, f: impl FnOnce(&str) -> R) -> Option<R> {
+        match &*self.shared.state.borrow() {
+            ConnectionState::Open { id, .. } => Some(f(id)),
+            _ => None,
+        }
+    }
+
     /// Where the connection is now.
     pub fn state(&self) -> ConnectionState {
         self.shared.state.borrow().clone()

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use memchr::memmem;
 use futures_util::{SinkExt, StreamExt};
 use remotedev::client::{AppClient, AppOptions};
 use remotedev_tools::percentile_us;
@@ -52,6 +53,7 @@ async fn monitor(
     let mut ws = open_sc(&url, Role::Monitor)
         .await
         .expect("monitor connects");
+    let marker = memmem::Finder::new(r#"\"t\":"#);
     while let Some(Ok(msg)) = ws.next().await {
         let Message::Text(text) = msg else { continue };
         if let Some(p) = pong_for(&text) {
@@ -66,7 +68,7 @@ async fn monitor(
         // as loadgen's monitors find theirs: parsing every message here would make this
         // process's receiver, not the client under test, the limit (it shares the CPU
         // with the sender).
-        let Some(sent) = number_after(&text, r#"\"t\":"#) else {
+        let Some(sent) = number_after(&text, &marker) else {
             continue;
         };
         if measuring.load(Ordering::Relaxed) {
@@ -78,8 +80,8 @@ async fn monitor(
 }
 
 /// The unsigned integer right after the first `key` in `t`.
-fn number_after(t: &str, key: &str) -> Option<u64> {
-    let rest = &t[t.find(key)? + key.len()..];
+fn number_after(t: &str, key: &memmem::Finder<'_>) -> Option<u64> {
+    let rest = &t[key.find(t.as_bytes())? + key.needle().len()..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     rest[..digits].parse().ok()
 }
