@@ -145,11 +145,12 @@ async fn upgrade(State(shared): State<Shared>, mut req: Request) -> Response {
         .and_then(|t| shared.access.verify(&t))
         .and_then(Result::ok);
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let config = ws_config(&shared);
     let tasks = shared.tasks.clone();
     tasks.spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
+                // Made here, not captured: every idle socket's task would keep a copy.
+                let config = ws_config(&shared);
                 let ws = WebSocketStream::from_raw_socket(
                     BurstRead::new(Alive::new(TokioIo::new(upgraded))),
                     Role::Server,

@@ -60,8 +60,9 @@ impl From<Utf8Bytes> for Outgoing {
 pub(crate) struct Outbox {
     queue: Mutex<Queue>,
     limit: usize,
+    /// Frames are waiting, or the queue overflowed (one wake-up for both: an idle
+    /// socket waits on one future instead of two).
     ready: Notify,
-    killed: Notify,
 }
 
 #[derive(Default)]
@@ -77,7 +78,6 @@ impl Outbox {
             queue: Mutex::new(Queue::default()),
             limit,
             ready: Notify::new(),
-            killed: Notify::new(),
         }
     }
 
@@ -93,7 +93,7 @@ impl Outbox {
             q.overflowed = true;
             q.frames = VecDeque::new();
             drop(q);
-            self.killed.notify_one();
+            self.ready.notify_one();
             return false;
         }
         let wake = q.frames.is_empty();
@@ -124,14 +124,17 @@ impl Outbox {
         self.limit
     }
 
-    /// Resolves when frames are waiting.
+    /// Resolves when frames are waiting or the queue overflowed.
     pub(crate) async fn ready(&self) {
         self.ready.notified().await
     }
 
-    /// Resolves when the socket went over its budget.
-    pub(crate) async fn killed(&self) {
-        self.killed.notified().await
+    /// The socket went over its budget (and is to be closed).
+    pub(crate) fn overflowed(&self) -> bool {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .overflowed
     }
 }
 

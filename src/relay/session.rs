@@ -68,8 +68,6 @@ struct Session<S> {
     url_auth: Option<Verified>,
     /// The socket's valid token, when it is authenticated (only with an auth key).
     auth: Option<Verified>,
-    /// The bytes of the large message being handled (see `hub::SHARE_MIN`).
-    source: Option<Bytes>,
 }
 
 /// Serves one upgraded WebSocket until it closes.
@@ -103,7 +101,6 @@ pub(crate) async fn run<S>(
         access,
         url_auth,
         auth: None,
-        source: None,
     };
     tracing::debug!(socket = %peer.id, "connected");
     let end = session.serve(&shutdown).await;
@@ -117,10 +114,9 @@ where
 {
     async fn serve(&mut self, shutdown: &CancellationToken) -> End {
         // The wake-up futures live across iterations: registering a waiter per message
-        // would cost three lock round trips on the hot path.
+        // would cost two lock round trips on the hot path.
         let peer = self.peer.clone();
         let mut cancelled = pin!(shutdown.cancelled());
-        let mut killed = pin!(peer.outbox.killed());
         let mut ready = pin!(peer.outbox.ready());
         // Frames taken from the outbox and not yet written, with their byte count to
         // release once flushed. Reading goes on while they are written, so a large
@@ -132,25 +128,24 @@ where
             tokio::select! {
                 biased;
                 _ = &mut cancelled => return shutting_down(),
-                _ = &mut killed => return End::Overflow,
-                _ = &mut ready, if !writing => {
+                // Also while writing: a slow reader's queue overflows during a write.
+                _ = &mut ready => {
                     ready.set(peer.outbox.ready());
-                    let (frames, bytes) = peer.outbox.take();
-                    if !frames.is_empty() {
-                        for frame in frames {
-                            frame.into_messages(&mut pending);
-                        }
-                        pending_bytes = bytes;
-                        writing = true;
+                    if peer.outbox.overflowed() {
+                        return End::Overflow;
+                    }
+                    if !writing {
+                        (pending_bytes, writing) = take_pending(&peer, &mut pending);
                     }
                 }
                 io = poll_fn(|cx| drive(&mut self.ws, &mut pending, writing, cx)) => match io {
                     Io::Written(Ok(())) => {
-                        writing = false;
                         peer.outbox.release(pending_bytes);
                         // The emptied queue's buffer would otherwise stay with an idle
                         // socket until its next frame (the next batch brings its own).
                         pending = VecDeque::new();
+                        // Frames queued during the write: their wake-up came meanwhile.
+                        (pending_bytes, writing) = take_pending(&peer, &mut pending);
                     }
                     Io::Written(Err(_)) => return End::Gone,
                     Io::Read(message) => {
@@ -174,17 +169,13 @@ where
             Some(Ok(Message::Text(text))) => {
                 // A large message's bytes are kept so that a publish of its data can
                 // share them instead of copying (hub::SHARE_MIN).
-                if text.len() >= SHARE_MIN {
-                    self.source = Some(Bytes::from(text.clone()));
-                }
-                let handled = self.on_text(text.as_str());
-                self.source = None;
-                handled
+                let source = (text.len() >= SHARE_MIN).then(|| Bytes::from(text.clone()));
+                self.on_text(text.as_str(), source.as_ref())
             }
             // Binary frames are read as UTF-8 text (SC§1); anything else is raw.
             Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
-                Ok(text) => self.on_text(text),
-                Err(_) => self.on_text("\u{fffd}"),
+                Ok(text) => self.on_text(text, None),
+                Err(_) => self.on_text("\u{fffd}", None),
             },
             // Pings are answered by tungstenite; a close is echoed and then ends the stream.
             Some(Ok(_)) => Ok(()),
@@ -210,14 +201,15 @@ where
         }
     }
 
-    fn on_text(&mut self, text: &str) -> Result<(), End> {
+    /// `source`: the bytes `text` lies in, for a large message (see `hub::SHARE_MIN`).
+    fn on_text(&mut self, text: &str, source: Option<&Bytes>) -> Result<(), End> {
         // Any inbound frame proves liveness (SC§8.3 step 3): its bytes moved the
         // transport's last progress, which the timer reads (no clock read per frame).
         // The common frame (one event, e.g. an app's `log`) takes the one-pass scanner;
         // everything else, and anything it leaves alone, the exact decoder.
         if self.open {
             if let Some(e) = frame::scan_event(text) {
-                return self.on_event(e);
+                return self.on_event(e, source);
             }
         }
         match frame::classify(text) {
@@ -226,17 +218,17 @@ where
             Inbound::PingV1 => {}
             Inbound::Raw(_) if !self.open => return Err(before_handshake()),
             Inbound::Raw(_) => tracing::debug!(socket = %self.peer.id, "ignored a raw message"),
-            Inbound::Frame(f) => self.on_frame(f)?,
+            Inbound::Frame(f) => self.on_frame(f, source)?,
             Inbound::Batch(frames) => {
                 for f in frames {
-                    self.on_frame(f)?;
+                    self.on_frame(f, source)?;
                 }
             }
         }
         Ok(())
     }
 
-    fn on_frame(&mut self, frame: Frame<'_>) -> Result<(), End> {
+    fn on_frame(&mut self, frame: Frame<'_>, source: Option<&Bytes>) -> Result<(), End> {
         match frame {
             Frame::Event(e) if !self.open => {
                 if e.name != "#handshake" {
@@ -253,7 +245,7 @@ where
                 self.handshake(&e.into());
                 Ok(())
             }
-            Frame::Event(e) => self.on_event(e.into()),
+            Frame::Event(e) => self.on_event(e.into(), source),
             _ if !self.open => Err(before_handshake()),
             // We never invoke clients, so responses answer nothing of ours.
             Frame::Response(_) | Frame::Raw(_) => Ok(()),
@@ -368,7 +360,7 @@ where
         None
     }
 
-    fn on_event(&mut self, e: TextEvent<'_>) -> Result<(), End> {
+    fn on_event(&mut self, e: TextEvent<'_>, source: Option<&Bytes>) -> Result<(), End> {
         match &*e.name {
             "#handshake" => self.handshake(&e),
             "#subscribe" => match self.refusal("#subscribe", None) {
@@ -396,7 +388,6 @@ where
                     self.reply(e.cid, |rid| encode::ack_error(rid, &err, None));
                     return Ok(());
                 }
-                let source = self.source.as_ref();
                 let handled = router::on_event(&self.hub, &self.peer, name, e.data, e.cid, source);
                 if handled.logged_in {
                     self.grace_deadline = Some(Instant::now() + self.hub.options.subscribe_grace);
@@ -587,6 +578,16 @@ where
         };
         let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
     }
+}
+
+/// Moves the outbox's frames into `pending`; (their bytes, whether there are any).
+fn take_pending(peer: &Peer, pending: &mut VecDeque<Message>) -> (usize, bool) {
+    let (frames, bytes) = peer.outbox.take();
+    let any = !frames.is_empty();
+    for frame in frames {
+        frame.into_messages(pending);
+    }
+    (bytes, any)
 }
 
 /// What the socket's I/O produced: a message read, or the pending frames written.

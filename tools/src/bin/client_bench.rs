@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use memchr::memmem;
 use futures_util::{SinkExt, StreamExt};
+use memchr::memmem;
 use remotedev::client::{AppClient, AppOptions};
 use remotedev_tools::percentile_us;
 use remotedev_tools::ws::{open_sc, pong_for, Role};
