@@ -327,17 +327,22 @@ if [[ " $TARGETS " == *" libremotedev "* ]] && [ -x "$CLIENT_BENCH" ] && start_t
   raw=$(timeout 120 "${PIN_LOAD[@]}" "$LOADGEN" --url "$URL" --mode sc --apps 1 --monitors 1 --size 1024 --window 64 \
     --duration "$DURATION" --warmup "$WARMUP" 2>/dev/null | grep -m1 '^{')
   client=$(timeout 120 "${PIN_LOAD[@]}" "$CLIENT_BENCH" --url "$URL" --size 1024 --window 64 --duration "$DURATION" 2>/dev/null | grep -m1 '^{')
+  capi=$(timeout 120 "${PIN_LOAD[@]}" "$CLIENT_BENCH" --api c --url "$URL" --size 1024 --window 64 --duration "$DURATION" 2>/dev/null | grep -m1 '^{')
   stop_target
-  CLIENT_ROWS=$(RAW="$raw" CLIENT="$client" python3 - <<'PY'
+  CLIENT_ROWS=$(RAW="$raw" CLIENT="$client" CAPI="$capi" python3 - <<'PY'
 import json, os
 rows = []
-for name, key in (("raw SocketCluster sender (loadgen)", "RAW"), ("remotedev AppClient::send (client_bench)", "CLIENT")):
+raw = None
+for name, key in (("raw SocketCluster sender (loadgen)", "RAW"), ("remotedev AppClient::send (client_bench)", "CLIENT"), ("remotedev C remotedev_app_send_action (client_bench --api c)", "CAPI")):
     try:
         r = json.loads(os.environ[key])
     except Exception:
-        rows.append(f"| {name} | failed | | | |")
+        rows.append(f"| {name} | failed | | | | |")
         continue
-    rows.append(f"| {name} | {r['msgs_per_s']:.0f} | {r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['p999_us']:.0f} |")
+    if key == "RAW":
+        raw = r['msgs_per_s']
+    share = f"{r['msgs_per_s'] / raw * 100:.0f} %" if raw else ""
+    rows.append(f"| {name} | {r['msgs_per_s']:.0f} | {share} | {r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['p999_us']:.0f} |")
 print("\n".join(rows))
 PY
 )
@@ -373,8 +378,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     echo
     echo "### Client send (1 KiB state, 1 app -> 1 monitor through libremotedev, window 64)"
     echo
-    echo "| sender | msgs/s at the monitor | p50 µs | p99 µs | p999 µs |"
-    echo "|---|---:|---:|---:|---:|"
+    echo "| sender | msgs/s at the monitor | of the raw sender's | p50 µs | p99 µs | p999 µs |"
+    echo "|---|---:|---:|---:|---:|---:|"
     echo "$CLIENT_ROWS"
   fi
   if grep -q '"libremotedev-wss"' "$JSONL"; then

@@ -8,10 +8,14 @@
 //! process (`loadgen`'s, so the two senders are measured by the same receiver) takes
 //! the time of arrival. At most `--window` messages are in flight, so nothing queues
 //! without bound. Prints one JSON line, like `loadgen`.
+//!
+//! `--api c` sends through the C API instead (`remotedev_app_start`,
+//! `remotedev_app_send_action` with a NUL-terminated state buffer reused per message,
+//! as a C program would), on a thread of its own like a C caller's.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -20,7 +24,6 @@ use memchr::memmem;
 use remotedev::client::{AppClient, AppOptions};
 use remotedev_tools::percentile_us;
 use remotedev_tools::ws::{open_sc, pong_for, Role};
-use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser)]
@@ -36,11 +39,21 @@ struct Args {
     /// Messages in flight at most.
     #[arg(long, default_value_t = 64)]
     window: u64,
+    /// Which front end sends: the Rust `AppClient::send` or the C API.
+    #[arg(long, value_enum, default_value_t = Api::Rust)]
+    api: Api,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Api {
+    Rust,
+    C,
 }
 
 struct Counters {
     received: AtomicU64,
-    wake: Notify,
+    /// The sending thread, woken at each delivery while it waits for its window.
+    sender: OnceLock<std::thread::Thread>,
 }
 
 async fn monitor(
@@ -48,7 +61,7 @@ async fn monitor(
     epoch: Instant,
     counters: Arc<Counters>,
     samples: Arc<std::sync::Mutex<Vec<u64>>>,
-    measuring: Arc<std::sync::atomic::AtomicBool>,
+    measuring: Arc<AtomicBool>,
 ) {
     let mut ws = open_sc(&url, Role::Monitor)
         .await
@@ -75,7 +88,9 @@ async fn monitor(
             samples.lock().unwrap().push(now.saturating_sub(sent));
         }
         counters.received.fetch_add(1, Ordering::Release);
-        counters.wake.notify_one();
+        if let Some(sender) = counters.sender.get() {
+            sender.unpark();
+        }
     }
 }
 
@@ -91,38 +106,33 @@ fn percentile(sorted: &[u64], q: f64) -> f64 {
     percentile_us(sorted, q).unwrap_or(0.0)
 }
 
-#[tokio::main]
-async fn main() {
-    let args = Args::parse();
-    let epoch = Instant::now();
-    let counters = Arc::new(Counters {
-        received: AtomicU64::new(0),
-        wake: Notify::new(),
-    });
-    let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let measuring = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    tokio::spawn(monitor(
-        args.url.clone(),
-        epoch,
-        counters.clone(),
-        samples.clone(),
-        measuring.clone(),
-    ));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+/// What the send loop measured: (start, sent before it, received before it), and the
+/// end with the messages sent and received by then.
+struct Window {
+    start: (Instant, u64, u64),
+    end: Instant,
+    sent: u64,
+    received: u64,
+}
 
-    let mut options = AppOptions::new(&args.url);
-    options.name = "client_bench".into();
-    let app = AppClient::start(options).expect("valid URL");
-    app.connect(Duration::from_secs(10))
-        .await
-        .expect("app connects");
-    app.init("{}").unwrap();
-
+/// Sends states built in one reused buffer (as loadgen builds its payloads) through
+/// `send` for the warm-up and the measured time, keeping at most `window` in flight.
+fn send_loop(
+    args: &Args,
+    epoch: Instant,
+    counters: &Counters,
+    measuring: &AtomicBool,
+    mut send: impl FnMut(&str),
+) -> Window {
+    counters
+        .sender
+        .set(std::thread::current())
+        .expect("one sender");
     let pad = "x".repeat(args.size.saturating_sub(48));
     let mut state = String::with_capacity(args.size + 64);
     let mut sent: u64 = 0;
     let warmup_end = Instant::now() + Duration::from_secs(1);
-    let mut start: Option<(Instant, u64, u64)> = None;
+    let mut start = None;
     let end_at = warmup_end + Duration::from_secs_f64(args.duration);
     while Instant::now() < end_at {
         if start.is_none() && Instant::now() >= warmup_end {
@@ -138,38 +148,129 @@ async fn main() {
         if sent - counters.received.load(Ordering::Acquire) >= args.window {
             let refill = args.window - (args.window / 4).max(1);
             while sent - counters.received.load(Ordering::Acquire) > refill {
-                let _ =
-                    tokio::time::timeout(Duration::from_millis(10), counters.wake.notified()).await;
+                std::thread::park_timeout(Duration::from_millis(10));
             }
         }
         let t = epoch.elapsed().as_nanos() as u64;
-        // One reused buffer, as loadgen builds its payloads: a `format!` of the whole
-        // state per message cost this process more than the send it measures.
         state.clear();
         write!(state, r#"{{"seq":{sent},"t":{t},"pad":""#).unwrap();
         state.push_str(&pad);
         state.push_str(r#""}"#);
-        app.send(r#"{"type":"TICK"}"#, &state).unwrap();
+        send(&state);
         sent += 1;
     }
     measuring.store(false, Ordering::Relaxed);
-    let (t0, sent0, recv0) = start.expect("measured");
-    let elapsed = t0.elapsed().as_secs_f64();
-    let received = counters.received.load(Ordering::Acquire) - recv0;
+    Window {
+        start: start.expect("measured"),
+        end: Instant::now(),
+        sent,
+        received: counters.received.load(Ordering::Acquire),
+    }
+}
+
+/// The send loop through the C API, as a C program calls it: the app is created,
+/// used and freed on this thread.
+fn c_api_loop(args: &Args, epoch: Instant, counters: &Counters, measuring: &AtomicBool) -> Window {
+    use remotedev::ffi::*;
+    use std::ffi::{c_char, CString};
+    use std::ptr::null_mut;
+    let ok = remotedev_status::Ok;
+    let url = CString::new(args.url.as_str()).expect("URL without NUL");
+    let mut options = null_mut();
+    assert_eq!(remotedev_app_options_new(&mut options), ok);
+    assert_eq!(remotedev_app_options_set_url(options, url.as_ptr()), ok);
+    assert_eq!(remotedev_app_options_set_name(options, c"client_bench".as_ptr()), ok);
+    let mut app = null_mut();
+    assert_eq!(remotedev_app_start(options, &mut app), ok);
+    remotedev_app_options_free(options);
+    assert_eq!(remotedev_app_connect(app, 10_000, null_mut()), ok, "app connects");
+    assert_eq!(remotedev_app_init(app, c"{}".as_ptr()), ok);
+    let mut buf: Vec<u8> = Vec::with_capacity(args.size + 64);
+    let window = send_loop(args, epoch, counters, measuring, |state| {
+        buf.clear();
+        buf.extend_from_slice(state.as_bytes());
+        buf.push(0);
+        let status = remotedev_app_send_action(
+            app,
+            c"{\"type\":\"TICK\"}".as_ptr(),
+            buf.as_ptr().cast::<c_char>(),
+        );
+        assert_eq!(status, ok);
+    });
+    remotedev_app_free(app);
+    window
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Arc::new(Args::parse());
+    let epoch = Instant::now();
+    let counters = Arc::new(Counters {
+        received: AtomicU64::new(0),
+        sender: OnceLock::new(),
+    });
+    let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let measuring = Arc::new(AtomicBool::new(false));
+    tokio::spawn(monitor(
+        args.url.clone(),
+        epoch,
+        counters.clone(),
+        samples.clone(),
+        measuring.clone(),
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The sender runs on a thread of its own, as an app's or a C caller's code would.
+    let (c, m, a) = (counters.clone(), measuring.clone(), args.clone());
+    let (window, dropped) = match args.api {
+        Api::Rust => {
+            let mut options = AppOptions::new(&args.url);
+            options.name = "client_bench".into();
+            let app = Arc::new(AppClient::start(options).expect("valid URL"));
+            app.connect(Duration::from_secs(10))
+                .await
+                .expect("app connects");
+            app.init("{}").unwrap();
+            let sender = app.clone();
+            let window = tokio::task::spawn_blocking(move || {
+                send_loop(&a, epoch, &c, &m, |state| {
+                    sender.send(r#"{"type":"TICK"}"#, state).unwrap()
+                })
+            })
+            .await
+            .expect("sender thread");
+            let dropped = app.dropped();
+            app.close().await;
+            (window, dropped)
+        }
+        Api::C => {
+            let window = tokio::task::spawn_blocking(move || c_api_loop(&a, epoch, &c, &m))
+                .await
+                .expect("sender thread");
+            (window, 0)
+        }
+    };
+    let (t0, sent0, recv0) = window.start;
+    let elapsed = (window.end - t0).as_secs_f64();
+    let received = window.received - recv0;
     let mut s = samples.lock().unwrap().clone();
     s.sort_unstable();
+    let api = match args.api {
+        Api::Rust => "rust",
+        Api::C => "c",
+    };
     println!(
         "{}",
         serde_json::json!({
             "scenario": format!("client-send-{}B", args.size),
-            "sent": sent - sent0,
+            "api": api,
+            "sent": window.sent - sent0,
             "delivered": received,
             "msgs_per_s": (received as f64 / elapsed).round(),
             "p50_us": percentile(&s, 0.50),
             "p99_us": percentile(&s, 0.99),
             "p999_us": percentile(&s, 0.999),
-            "dropped": app.dropped(),
+            "dropped": dropped,
         })
     );
-    app.close().await;
 }
