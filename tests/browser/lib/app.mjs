@@ -26,6 +26,8 @@ function counter(state = { count: 0, seen: [] }, action) {
       return { count: state.count + 1, seen: [...state.seen, action.type] };
     case 'ADD':
       return { count: state.count + Number(action.amount || 0), seen: [...state.seen, action.type] };
+    case 'LOAD':
+      return { ...state, blob: String(action.blob), seen: [...state.seen, action.type] };
     default:
       return state;
   }

@@ -134,3 +134,22 @@ for (const lib of ['remote', 'rrd']) {
   test(`${label}: app first, then the monitor page`, (t) => monitorFlow(t, { lib, uiFirst: false }));
   test(`${label}: monitor page first, then the app`, (t) => monitorFlow(t, { lib, uiFirst: true }));
 }
+
+// Over the relay's 64 KiB threshold a published state is forwarded without a copy, as a
+// fragmented WebSocket message: the browser reassembles it and the page shows it.
+test('a state over 64 KiB reaches the page (a fragmented message) and shows', async (t) => {
+  const relay = await startRelay(t);
+  const browser = await launchBrowser(t);
+  const app = await startApp(t, 'remote', relay.port, 'Big-state');
+  const mon = await openMonitor(t, browser, relay);
+  const { page } = mon;
+  await page.getByText('@@INIT', { exact: true }).waitFor();
+  const blob = `head-${'é😀x'.repeat(40 * 1024)}-tail`;
+  app.dispatch({ type: 'LOAD', blob });
+  await waitFor(async () => (await rows(page)).includes('LOAD'), { message: 'a LOAD row' });
+  await page.locator('[data-testid=inspector]').getByText('State', { exact: true }).click();
+  await waitFor(async () => /blob[\s\S]*head-/.test(await inspectorText(page)), { message: 'the blob in the state tab' });
+  assert.equal((await app.state()).blob, blob);
+  assert.deepEqual(mon.errors, [], 'no uncaught page errors');
+  assert.deepEqual(app.errors, []);
+});

@@ -71,3 +71,20 @@ test('python client as monitor receives a JS app log via #publish on log', async
   const d = await py.events.waitFor((e) => e.ev === 'message' && e.data && e.data.type === 'DISCONNECTED');
   assert.deepEqual(d.data, { id: app.id, type: 'DISCONNECTED' });
 });
+
+test('python client as monitor receives a 1 MiB state (sent as a fragmented message) intact', async (t) => {
+  const relay = await startRelay(t, TIMINGS);
+  const py = await connectPython(t, relay);
+  await py.emitack('login', {});
+  await py.subscribe('log');
+  const app = await connectBareApp(t, relay, 'scc20');
+  // Over the relay's 64 KiB threshold: the payload is forwarded without a copy as the
+  // middle frame of a fragmented text message, which websocket-client reassembles.
+  const payload = JSON.stringify({ text: 'é😀 "q" \\ '.repeat(80 * 1024) });
+  assert.ok(Buffer.byteLength(payload) > 1024 * 1024);
+  const msg = { type: 'STATE', id: app.id, payload };
+  app.transmit('log', msg);
+  const got = await py.events.waitFor((e) => e.ev === 'message' && e.key === 'log', { timeout: 20000, what: 'big STATE' });
+  assert.ok(got.data.payload === payload, 'payload identical');
+  assert.deepEqual(got.data, msg);
+});
