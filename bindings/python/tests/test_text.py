@@ -5,6 +5,8 @@ working afterwards."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 import math
 from typing import Any
@@ -109,3 +111,30 @@ def test_monitor_commands_with_surrogates_and_nan_reach_the_app(relay: remotedev
         assert command.state == {"s": CUT}
         assert json.loads(command.state_json or "null") == {"s": CUT}
 
+
+
+@dataclasses.dataclass
+class Todo:
+    text: str
+    done: bool
+
+
+def test_values_orjson_writes_and_those_it_leaves_to_the_json_module(relay: remotedev.Relay) -> None:
+    with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
+        monitor.connect(5)
+        app.connect(5)
+        when = datetime.datetime(2026, 12, 1, 3, 4, 5, tzinfo=datetime.timezone.utc)
+        # orjson's own: dataclasses and datetimes, key order kept, compact, UTF-8 as is
+        app.init({"z": 1, "todos": [Todo("é😀", False)], "when": when, "a": 1.5})
+        init = recv_until(monitor, "INIT")
+        assert init.payload == {
+            "z": 1,
+            "todos": [{"text": "é😀", "done": False}],
+            "when": "2026-12-01T03:04:05+00:00",
+            "a": 1.5,
+        }
+        assert list(init.payload) == ["z", "todos", "when", "a"]
+        # refused by orjson, written by the json module: an int beyond 64 bits, int keys
+        app.send({"type": "BIG"}, {"n": 2**70, 1: "one"})
+        got = recv_until(monitor, "ACTION")
+        assert got.payload == {"n": 2**70, "1": "one"}
