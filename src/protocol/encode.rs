@@ -253,6 +253,15 @@ mod tests {
     use crate::protocol::error::names;
 
     #[test]
+    fn a_publish_in_three_parts_is_the_same_bytes() {
+        for channel in ["log", "sc-a\"b"] {
+            let data = r#"{"type":"STATE","payload":"{\"a\":1}"}"#;
+            let parts = publish_head(channel) + data + PUBLISH_TAIL;
+            assert_eq!(parts, publish(channel, Some(data)));
+        }
+    }
+
+    #[test]
     fn frames_match_reference_bytes() {
         assert_eq!(ack("3"), r#"{"rid":3}"#);
         assert_eq!(

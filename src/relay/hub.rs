@@ -195,35 +195,20 @@ impl Hub {
     /// message it arrived in: a large payload then goes to local subscribers without
     /// being copied (see [`Outgoing::Fragmented`]).
     pub(crate) fn publish_shared(&self, channel: &str, data: Option<&str>, source: Option<&Bytes>) {
-        match (
-            data,
-            source.and_then(|src| data.and_then(|d| shared_span(src, d))),
-        ) {
-            (Some(d), Some(body)) if d.len() >= SHARE_MIN => {
-                self.publish_fragmented(channel, body);
-                if let Some(cluster) = &self.cluster {
-                    cluster.publish(channel, data);
-                }
-            }
-            _ => self.publish(channel, data),
-        }
-    }
-
-    fn publish_fragmented(&self, channel: &str, body: Bytes) {
-        let channels = read(&self.channels);
-        let Some(subscribers) = channels.get(channel) else {
-            return;
+        let body = match (data, source) {
+            (Some(d), Some(src)) if d.len() >= SHARE_MIN => shared_span(src, d),
+            _ => None,
         };
-        let frame = Outgoing::Fragmented {
+        let Some(body) = body else {
+            return self.publish(channel, data);
+        };
+        self.deliver_local(channel, || Outgoing::Fragmented {
             head: Bytes::from(encode::publish_head(channel)),
             body,
             tail: Bytes::from_static(encode::PUBLISH_TAIL.as_bytes()),
-        };
-        self.metrics
-            .bytes
-            .increment((frame.len() * subscribers.len()) as u64);
-        for peer in subscribers.values() {
-            peer.outbox.push(frame.clone());
+        });
+        if let Some(cluster) = &self.cluster {
+            cluster.publish(channel, data);
         }
     }
 
@@ -244,20 +229,27 @@ impl Hub {
             .collect()
     }
 
-    /// Publishes to this relay's subscribers only. The frame is built only if someone
-    /// listens, and once for all of them.
+    /// Publishes to this relay's subscribers only.
     pub(crate) fn publish_local(&self, channel: &str, data: Option<&str>) {
+        self.deliver_local(channel, || {
+            Outgoing::Whole(Utf8Bytes::from(encode::publish(channel, data)))
+        });
+    }
+
+    /// Queues the frame `make` builds to every local subscriber of `channel`. It is
+    /// built only if someone listens, and once for all of them.
+    fn deliver_local(&self, channel: &str, make: impl FnOnce() -> Outgoing) {
         let channels = read(&self.channels);
         let Some(subscribers) = channels.get(channel) else {
             return;
         };
-        let frame = Utf8Bytes::from(encode::publish(channel, data));
+        let frame = make();
         self.metrics
             .bytes
             .increment((frame.len() * subscribers.len()) as u64);
         for peer in subscribers.values() {
             // A socket over its budget is closing; its session reports that once.
-            peer.outbox.push(Outgoing::Whole(frame.clone()));
+            peer.outbox.push(frame.clone());
         }
     }
 }

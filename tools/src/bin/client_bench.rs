@@ -179,11 +179,18 @@ fn c_api_loop(args: &Args, epoch: Instant, counters: &Counters, measuring: &Atom
     let mut options = null_mut();
     assert_eq!(remotedev_app_options_new(&mut options), ok);
     assert_eq!(remotedev_app_options_set_url(options, url.as_ptr()), ok);
-    assert_eq!(remotedev_app_options_set_name(options, c"client_bench".as_ptr()), ok);
+    assert_eq!(
+        remotedev_app_options_set_name(options, c"client_bench".as_ptr()),
+        ok
+    );
     let mut app = null_mut();
     assert_eq!(remotedev_app_start(options, &mut app), ok);
     remotedev_app_options_free(options);
-    assert_eq!(remotedev_app_connect(app, 10_000, null_mut()), ok, "app connects");
+    assert_eq!(
+        remotedev_app_connect(app, 10_000, null_mut()),
+        ok,
+        "app connects"
+    );
     assert_eq!(remotedev_app_init(app, c"{}".as_ptr()), ok);
     let mut buf: Vec<u8> = Vec::with_capacity(args.size + 64);
     let window = send_loop(args, epoch, counters, measuring, |state| {
