@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import enum
 import json
 import math
+import uuid
 from typing import Any
 
 import pytest
@@ -119,6 +121,28 @@ class Todo:
     done: bool
 
 
+class Color(enum.Enum):
+    RED = 1
+
+
+class F(float):
+    pass
+
+
+class T(tuple):  # type: ignore[type-arg]
+    pass
+
+
+class S(set):  # type: ignore[type-arg]
+    pass
+
+
+class Exploding:
+    @property
+    def __dict__(self) -> Any:  # type: ignore[override]
+        raise RuntimeError("boom")
+
+
 def test_values_orjson_writes_and_those_it_leaves_to_the_json_module(relay: remotedev.Relay) -> None:
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
         monitor.connect(5)
@@ -134,7 +158,26 @@ def test_values_orjson_writes_and_those_it_leaves_to_the_json_module(relay: remo
             "a": 1.5,
         }
         assert list(init.payload) == ["z", "todos", "when", "a"]
-        # refused by orjson, written by the json module: an int beyond 64 bits, int keys
-        app.send({"type": "BIG"}, {"n": 2**70, 1: "one"})
+        # refused by orjson, written by the json module: an int beyond 64 bits, int keys;
+        # orjson's own types in the same value still go in orjson's form
+        app.send({"type": "BIG"}, {"n": 2**70, 1: "one", "when": when, "c": Color.RED})
         got = recv_until(monitor, "ACTION")
-        assert got.payload == {"n": 2**70, "1": "one"}
+        assert got.payload == {"n": 2**70, "1": "one", "when": "2026-12-01T03:04:05+00:00", "c": 1}
+        # subclasses of float, tuple and set: as the base type, or refused, never `{}`
+        app.send({"type": "SUB"}, {"f": F(1.5), "t": T((1, 2)), "nan": F("nan"), "u": uuid.UUID(int=5)})
+        got = recv_until(monitor, "ACTION")
+        assert got.payload == {
+            "f": 1.5,
+            "t": [1, 2],
+            "nan": None,
+            "u": "00000000-0000-0000-0000-000000000005",
+        }
+        for bad in ({"s": S([1])}, {"s": S([1]), 1: 2}):
+            with pytest.raises(remotedev.InvalidArgumentError, match="Object of type S is not JSON"):
+                app.send({"type": "X"}, bad)
+        # an exception from the user's own code is wrapped, with its cause
+        with pytest.raises(remotedev.InvalidArgumentError, match="boom") as info:
+            app.send({"type": "X"}, {"o": Exploding()})
+        assert isinstance(info.value.__cause__, RuntimeError)
+        app.send({"type": "AFTER"}, {"ok": True})  # and the connection goes on
+        assert recv_until(monitor, "ACTION").payload == {"ok": True}

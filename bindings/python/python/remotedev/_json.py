@@ -22,8 +22,12 @@ objects neither writes (which raise `InvalidArgumentError`).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import enum
 import json
 import math
+import uuid
 from typing import Any, Optional, Set
 
 import orjson
@@ -47,17 +51,50 @@ class RawJSON:
         return f"RawJSON({self.text!r})"
 
 
+def _not_serialisable(obj: Any) -> TypeError:
+    return TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _orjson_native(obj: Any) -> bool:
+    """A value orjson writes in a form of its own (and the json module cannot)."""
+    if isinstance(obj, (datetime.date, datetime.time, uuid.UUID, enum.Enum)):
+        return True
+    return dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+
+
 def _default(obj: Any) -> Any:
-    # Plain objects (like the seed doc's `Message` class) go as their attributes.
+    """What the encoders hand back: subclasses of the built-in types as those types
+    (orjson does not write float, tuple or set subclasses itself), then plain objects
+    (like the seed doc's `Message` class) as their attributes."""
+    if isinstance(obj, float):
+        return float(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, (list, tuple)):
+        return list(obj)
+    if isinstance(obj, dict):
+        return dict(obj)
+    if isinstance(obj, (set, frozenset)) or _orjson_native(obj):
+        raise _not_serialisable(obj)
     if hasattr(obj, "__dict__"):
         return vars(obj)
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+    raise _not_serialisable(obj)
+
+
+def _default_json(obj: Any) -> Any:
+    """The json module's fallback: as `_default`, and orjson's own types in orjson's
+    form, so a value writes the same whichever encoder takes it."""
+    if _orjson_native(obj):
+        return orjson.loads(orjson.dumps(obj, default=_default))
+    return _default(obj)
 
 
 # One encoder for every call (json.dumps would build one per call with these options).
 # allow_nan=False: the fast C encoder refuses NaN, and `_finite` then rewrites the value.
 _ENCODER = json.JSONEncoder(
-    separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
+    separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default_json
 )
 
 
@@ -74,8 +111,10 @@ def _finite(value: Any, active: Set[int]) -> Any:
         return value if math.isfinite(value) else None
     if value is None or isinstance(value, (str, int)):
         return value
-    if not isinstance(value, (dict, list, tuple)) and not hasattr(value, "__dict__"):
+    if isinstance(value, (set, frozenset)) or _orjson_native(value):
         return value  # the encoder decides (and names the type it cannot write)
+    if not isinstance(value, (dict, list, tuple)) and not hasattr(value, "__dict__"):
+        return value
     if id(value) in active:
         raise ValueError("Circular reference detected")
     active.add(id(value))
@@ -92,14 +131,14 @@ def _finite(value: Any, active: Set[int]) -> Any:
 def _encode(value: Any, what: str) -> str:
     try:
         return orjson.dumps(value, default=_default).decode()
-    except (TypeError, ValueError, RecursionError):  # orjson.JSONEncodeError is a TypeError
+    except Exception:  # orjson.JSONEncodeError is a TypeError; user code may raise anything
         pass  # the json module's path below has its own answer for each of these
     try:
         try:
             return _ENCODER.encode(value)
         except ValueError:  # a NaN or an infinity somewhere (or a cycle)
             return _ENCODER.encode(_finite(value, set()))
-    except (TypeError, ValueError, RecursionError) as e:
+    except Exception as e:
         raise InvalidArgumentError(f"{what} is not JSON-serialisable: {e}") from e
 
 
