@@ -99,35 +99,45 @@ pub fn json_str(s: &str) -> String {
     out
 }
 
-/// `<head>"name"[,"data":D]<tail>`: the shape of a transmit and of a `#publish`.
-fn named_with_data(head: &str, name: &str, data: Option<&str>, tail: &str) -> String {
-    let mut out =
-        String::with_capacity(head.len() + tail.len() + 12 + name.len() + data.map_or(0, str::len));
+/// `<head>"name"[,"data":D]<tail>`: the shape of a transmit and of a `#publish`, with
+/// `D` written by `data` straight into the frame (`data_len` is its size hint), so a
+/// large message is not built apart and then copied in.
+fn named_with(
+    head: &str,
+    name: &str,
+    data_len: usize,
+    data: Option<impl FnOnce(&mut String)>,
+    tail: &str,
+) -> String {
+    let mut out = String::with_capacity(head.len() + tail.len() + 12 + name.len() + data_len);
     out.push_str(head);
     push_json_str(&mut out, name);
-    if let Some(d) = data {
+    if let Some(write) = data {
         out.push_str(r#","data":"#);
-        out.push_str(d);
+        write(&mut out);
     }
     out.push_str(tail);
     out
 }
 
-/// `{"event":E[,"data":D]}`: a transmit.
-pub fn transmit(event: &str, data: Option<&str>) -> String {
-    named_with_data(r#"{"event":"#, event, data, "}")
+/// [`named_with`] of data given as JSON text.
+fn named_with_data(head: &str, name: &str, data: Option<&str>, tail: &str) -> String {
+    let write = data.map(|d| move |out: &mut String| out.push_str(d));
+    named_with(head, name, data.map_or(0, str::len), write, tail)
 }
 
-/// `{"event":E,"data":D}` with `D` written by `data` straight into the frame, so a
-/// large message is not built apart and then copied in. `data_len` is its size hint.
+const TRANSMIT_HEAD: &str = r#"{"event":"#;
+const PUBLISH_HEAD: &str = r##"{"event":"#publish","data":{"channel":"##;
+
+/// `{"event":E[,"data":D]}`: a transmit.
+pub fn transmit(event: &str, data: Option<&str>) -> String {
+    named_with_data(TRANSMIT_HEAD, event, data, "}")
+}
+
+/// `{"event":E,"data":D}` with `D` written by `data` straight into the frame.
+/// `data_len` is its size hint.
 pub fn transmit_with(event: &str, data_len: usize, data: impl FnOnce(&mut String)) -> String {
-    let mut out = String::with_capacity(data_len + event.len() + 22);
-    out.push_str(r#"{"event":"#);
-    push_json_str(&mut out, event);
-    out.push_str(r#","data":"#);
-    data(&mut out);
-    out.push('}');
-    out
+    named_with(TRANSMIT_HEAD, event, data_len, Some(data), "}")
 }
 
 /// `{"event":E[,"data":D],"cid":N}`: an invoke.
@@ -143,22 +153,13 @@ pub fn invoke(event: &str, data: Option<&str>, cid: u64) -> String {
 /// `{"event":"#publish","data":{"channel":C[,"data":D]}}`: a channel delivery.
 /// Built once per publish and shared by every subscriber.
 pub fn publish(channel: &str, data: Option<&str>) -> String {
-    named_with_data(
-        r##"{"event":"#publish","data":{"channel":"##,
-        channel,
-        data,
-        "}}",
-    )
+    named_with_data(PUBLISH_HEAD, channel, data, PUBLISH_TAIL)
 }
 
 /// The text of a `#publish` frame before its data: `{"event":"#publish","data":{"channel":C,"data":`.
 /// With the data and [`PUBLISH_TAIL`] after it, the same bytes as [`publish`].
 pub fn publish_head(channel: &str) -> String {
-    let mut out = String::with_capacity(48 + channel.len());
-    out.push_str(r##"{"event":"#publish","data":{"channel":"##);
-    push_json_str(&mut out, channel);
-    out.push_str(r#","data":"#);
-    out
+    named_with(PUBLISH_HEAD, channel, 0, Some(|_: &mut String| {}), "")
 }
 
 /// The text of a `#publish` frame after its data.
