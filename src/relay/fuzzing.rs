@@ -359,7 +359,7 @@ impl ReportApi {
             )
         });
         assert_ne!(status, 500, "database failure: {text}");
-        let (published, bytes) = self.watcher.outbox.take();
+        let (published, bytes) = self.watcher.outbox.take().expect("the watcher reads");
         self.watcher.outbox.release(bytes);
         if path == "/" {
             let answer: serde_json::Value = serde_json::from_str(&text)

@@ -107,12 +107,15 @@ impl Outbox {
     }
 
     /// Takes every queued frame, with their byte count to [`release`](Self::release)
-    /// once written.
-    pub(crate) fn take(&self) -> (VecDeque<Outgoing>, usize) {
+    /// once written; `None` once the socket went over its budget (it is to be closed).
+    pub(crate) fn take(&self) -> Option<(VecDeque<Outgoing>, usize)> {
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if q.overflowed {
+            return None;
+        }
         let frames = std::mem::take(&mut q.frames);
         let bytes = frames.iter().map(|f| f.len()).sum();
-        (frames, bytes)
+        Some((frames, bytes))
     }
 
     pub(crate) fn release(&self, bytes: usize) {
@@ -146,7 +149,7 @@ mod tests {
     fn budget_counts_until_released() {
         let o = Outbox::new(10);
         assert!(o.push(Utf8Bytes::from("123456").into()));
-        let (frames, bytes) = o.take();
+        let (frames, bytes) = o.take().unwrap();
         assert_eq!((frames.len(), bytes), (1, 6));
         // still in flight: 6 + 6 > 10
         assert!(!o.push(Utf8Bytes::from("abcdef").into()));
@@ -160,7 +163,7 @@ mod tests {
     fn one_large_frame_fits_an_empty_queue() {
         let o = Outbox::new(4);
         assert!(o.push(Utf8Bytes::from("larger than four").into()));
-        let (_, bytes) = o.take();
+        let (_, bytes) = o.take().unwrap();
         o.release(bytes);
         assert!(o.push(Utf8Bytes::from("1234").into()));
     }

@@ -131,11 +131,15 @@ where
                 // Also while writing: a slow reader's queue overflows during a write.
                 _ = &mut ready => {
                     ready.set(peer.outbox.ready());
-                    if peer.outbox.overflowed() {
-                        return End::Overflow;
-                    }
-                    if !writing {
-                        (pending_bytes, writing) = take_pending(&peer, &mut pending);
+                    if writing {
+                        if peer.outbox.overflowed() {
+                            return End::Overflow;
+                        }
+                    } else {
+                        let Some(taken) = take_pending(&peer, &mut pending) else {
+                            return End::Overflow;
+                        };
+                        (pending_bytes, writing) = taken;
                     }
                 }
                 io = poll_fn(|cx| drive(&mut self.ws, &mut pending, writing, cx)) => match io {
@@ -145,7 +149,10 @@ where
                         // socket until its next frame (the next batch brings its own).
                         pending = VecDeque::new();
                         // Frames queued during the write: their wake-up came meanwhile.
-                        (pending_bytes, writing) = take_pending(&peer, &mut pending);
+                        let Some(taken) = take_pending(&peer, &mut pending) else {
+                            return End::Overflow;
+                        };
+                        (pending_bytes, writing) = taken;
                     }
                     Io::Written(Err(_)) => return End::Gone,
                     Io::Read(message) => {
@@ -580,14 +587,15 @@ where
     }
 }
 
-/// Moves the outbox's frames into `pending`; (their bytes, whether there are any).
-fn take_pending(peer: &Peer, pending: &mut VecDeque<Message>) -> (usize, bool) {
-    let (frames, bytes) = peer.outbox.take();
+/// Moves the outbox's frames into `pending`: (their bytes, whether there are any), or
+/// `None` when the outbox overflowed.
+fn take_pending(peer: &Peer, pending: &mut VecDeque<Message>) -> Option<(usize, bool)> {
+    let (frames, bytes) = peer.outbox.take()?;
     let any = !frames.is_empty();
     for frame in frames {
         frame.into_messages(pending);
     }
-    (bytes, any)
+    Some((bytes, any))
 }
 
 /// What the socket's I/O produced: a message read, or the pending frames written.
