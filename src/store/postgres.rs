@@ -215,6 +215,15 @@ fn read_expr(column: &str) -> String {
     }
 }
 
+/// The SELECT list reading `columns` (see [`read_expr`]).
+fn select_list(columns: &[impl AsRef<str>]) -> String {
+    columns
+        .iter()
+        .map(|c| read_expr(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What a parameter is cast to for writing a column of the reference schema.
 fn write_cast(column: &str) -> &'static str {
     match column {
@@ -425,11 +434,7 @@ impl PgStore {
         }
         let sql = format!(
             "SELECT {} FROM remotedev_reports WHERE \"id\" = CAST($1::text AS uuid)",
-            COLUMNS
-                .iter()
-                .map(|c| read_expr(c))
-                .collect::<Vec<_>>()
-                .join(", ")
+            select_list(COLUMNS)
         );
         let row = self.run(|c| c.query_opt(sql.as_str(), &[&id]))?;
         Ok(row.map(|row| to_map(&row, COLUMNS)))
@@ -445,14 +450,7 @@ impl PgStore {
         } else {
             query.fields.clone()
         };
-        let mut sql = format!(
-            "SELECT {} FROM remotedev_reports",
-            fields
-                .iter()
-                .map(|c| read_expr(c))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let mut sql = format!("SELECT {} FROM remotedev_reports", select_list(&fields));
         let mut binds: Vec<String> = Vec::new();
         for (i, (column, value)) in query.filter.iter().enumerate() {
             sql.push_str(if i == 0 { " WHERE " } else { " AND " });
