@@ -24,8 +24,29 @@ fn clustered(redis: &Redis) -> RelayOptions {
     o
 }
 
+/// `N` relays of one cluster on `redis`, each connected to it.
+async fn cluster_of<const N: usize>(redis: &Redis) -> [Relay; N] {
+    let mut relays = Vec::with_capacity(N);
+    for _ in 0..N {
+        relays.push(relay(clustered(redis)).await);
+    }
+    all_connected(&relays.iter().collect::<Vec<_>>()).await;
+    match relays.try_into() {
+        Ok(relays) => relays,
+        Err(_) => unreachable!("N relays were started"),
+    }
+}
+
 fn published(channel: &str, data: &str) -> String {
     format!(r##"{{"event":"#publish","data":{{"channel":"{channel}","data":{data}}}}}"##)
+}
+
+/// The `DISCONNECTED` of socket `id` as published on `channel`.
+fn disconnected(channel: &str, id: &str) -> String {
+    published(
+        channel,
+        &format!(r#"{{"id":"{id}","type":"DISCONNECTED"}}"#),
+    )
 }
 
 /// The next frame that is not a keep-alive (the raw text), or None after `wait`.
@@ -46,12 +67,7 @@ async fn next_text(p: &mut Peer, wait: Duration) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishes_reach_every_relay_once_byte_exact() {
     let redis = Redis::start();
-    let (a, b, c) = (
-        relay(clustered(&redis)).await,
-        relay(clustered(&redis)).await,
-        relay(clustered(&redis)).await,
-    );
-    all_connected(&[&a, &b, &c]).await;
+    let [a, b, c] = cluster_of(&redis).await;
     let mut ma = Peer::login(&a.url(), MONITOR).await;
     let mut mb = Peer::login(&b.url(), MONITOR).await;
     let mut mc = Peer::login(&c.url(), MONITOR).await;
@@ -114,12 +130,9 @@ async fn publishes_reach_every_relay_once_byte_exact() {
     // a socket closing on B: DISCONNECTED on every relay once
     let gone = app_b.id.clone();
     drop(app_b);
-    let disconnected = published(
-        "log",
-        &format!(r#"{{"id":"{gone}","type":"DISCONNECTED"}}"#),
-    );
+    let expected = disconnected("log", &gone);
     for m in [&mut ma, &mut mb, &mut mc] {
-        assert_eq!(m.text().await, disconnected);
+        assert_eq!(m.text().await, expected);
         m.silent_for(Duration::from_millis(300)).await;
     }
 }
@@ -127,11 +140,7 @@ async fn publishes_reach_every_relay_once_byte_exact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn targeted_messages_go_to_the_owner_once() {
     let redis = Redis::start();
-    let (a, b) = (
-        relay(clustered(&redis)).await,
-        relay(clustered(&redis)).await,
-    );
-    all_connected(&[&a, &b]).await;
+    let [a, b] = cluster_of(&redis).await;
     let mut app = Peer::login(&a.url(), APP).await;
     let mut other_app = Peer::login(&a.url(), APP).await;
     let mut monitor = Peer::login(&b.url(), MONITOR).await;
@@ -160,8 +169,7 @@ async fn targeted_messages_go_to_the_owner_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_relay_is_announced_disconnected() {
     let redis = Redis::start();
-    let b = relay(clustered(&redis)).await;
-    all_connected(&[&b]).await;
+    let [b] = cluster_of(&redis).await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_remotedev"))
         .args(["--port", "0", "--db", ":memory:", "--logLevel", "1"])
         .args(["--redis", &redis.url(), "--cluster", "test"])
@@ -199,13 +207,7 @@ async fn a_killed_relay_is_announced_disconnected() {
         .unwrap_or_else(|| panic!("no DISCONNECTED within {DEAD_BOUND:?}"));
     eprintln!("dead relay noticed after {:?}", killed.elapsed());
     // the app on A: DISCONNECTED on `log` (A's monitor's goes to `respond`: nobody here)
-    assert_eq!(
-        got,
-        published(
-            "log",
-            &format!(r#"{{"id":"{}","type":"DISCONNECTED"}}"#, app.id)
-        )
-    );
+    assert_eq!(got, disconnected("log", &app.id));
     drop(monitor_a);
     monitor.silent_for(Duration::from_millis(2500)).await;
 }
@@ -213,23 +215,13 @@ async fn a_killed_relay_is_announced_disconnected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_that_stops_cleanly_says_goodbye_once() {
     let redis = Redis::start();
-    let (a, b) = (
-        relay(clustered(&redis)).await,
-        relay(clustered(&redis)).await,
-    );
-    all_connected(&[&a, &b]).await;
+    let [a, b] = cluster_of(&redis).await;
     let mut monitor = Peer::login(&b.url(), MONITOR).await;
     let app = Peer::login(&a.url(), APP).await;
     // the app is in A's sockets hash (next heartbeat) before A stops
     tokio::time::sleep(Duration::from_millis(1500)).await;
     a.shutdown().await;
-    assert_eq!(
-        monitor.text().await,
-        published(
-            "log",
-            &format!(r#"{{"id":"{}","type":"DISCONNECTED"}}"#, app.id)
-        )
-    );
+    assert_eq!(monitor.text().await, disconnected("log", &app.id));
     // no second DISCONNECTED from the dead-relay check: A removed its keys
     let quiet = Instant::now();
     while quiet.elapsed() < Duration::from_secs(8) {
@@ -245,11 +237,7 @@ async fn a_relay_that_stops_cleanly_says_goodbye_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_resumes_after_redis_restarts() {
     let mut redis = Redis::start();
-    let (a, b) = (
-        relay(clustered(&redis)).await,
-        relay(clustered(&redis)).await,
-    );
-    all_connected(&[&a, &b]).await;
+    let [a, b] = cluster_of(&redis).await;
     let mut ma = Peer::login(&a.url(), MONITOR).await;
     let mut mb = Peer::login(&b.url(), MONITOR).await;
     let mut app = Peer::login(&a.url(), APP).await;
@@ -316,11 +304,7 @@ fn stall_redis(port: u16, secs: u32) -> std::thread::JoinHandle<(String, Duratio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_redis_never_holds_up_local_delivery() {
     let redis = Redis::start();
-    let (a, b) = (
-        relay(clustered(&redis)).await,
-        relay(clustered(&redis)).await,
-    );
-    all_connected(&[&a, &b]).await;
+    let [a, b] = cluster_of(&redis).await;
     let mut ma = Peer::login(&a.url(), MONITOR).await;
     let mut mb = Peer::login(&b.url(), MONITOR).await;
     let mut app = Peer::login(&a.url(), APP).await;
