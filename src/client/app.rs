@@ -178,10 +178,16 @@ impl Inner {
     /// Sends a message that was made before the connection's id was known as
     /// `log-noid`: the relay adds the id of the connection that delivers it.
     fn post_noid(&self, state: &mut State, message: AppLog) {
-        let frame = self.frame("log-noid", &message, None);
-        if !state.ready || self.socket.transmit_frame(frame).is_err() {
-            state.queue.push_back(message);
+        // The frame is built only when it can go out now.
+        if state.ready
+            && self
+                .socket
+                .transmit_frame(self.frame("log-noid", &message, None))
+                .is_ok()
+        {
+            return;
         }
+        state.queue.push_back(message);
     }
 
     fn replay(&self, state: &mut State) {
