@@ -231,3 +231,44 @@ async fn the_client_watchdog_counts_bytes_of_a_frame_still_arriving() {
     let closes = server.await.unwrap();
     assert!(closes.is_empty(), "the client closed: {closes:?}");
 }
+
+/// A socket closed while a large publish (a fragmented message) is half written to it
+/// gets the rest of that message before the close, never a frame inside the message
+/// (RFC 6455 §5.4): here the slow-reader close (4100) of a monitor that stopped
+/// reading in the middle of an 8 MiB state.
+#[tokio::test]
+async fn a_close_in_the_middle_of_a_large_message_finishes_the_message_first() {
+    let mut options = common::options();
+    options.outbound_limit = 256 * 1024;
+    let r = common::relay(options).await;
+    let mut monitor = Peer::login(&r.url(), "{}").await; // does not read for now
+    let mut app = Peer::login(&r.url(), r#""master""#).await;
+    let payload = format!(r#"{{"pad":"{}"}}"#, "x".repeat(8 * 1024 * 1024));
+    // Far more than the socket buffers hold: the relay is left writing its middle frame.
+    app.transmit("log", &payload).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.transmit("log", &payload).await; // over the monitor's budget: closed with 4100
+    let first = monitor.text().await;
+    assert_eq!(
+        first.len(),
+        payload.len() + r##"{"event":"#publish","data":{"channel":"log","data":}}"##.len()
+    );
+    assert!(
+        first.ends_with(&format!("{payload}}}}}")),
+        "the whole message"
+    );
+    loop {
+        match monitor.next_within(Duration::from_secs(10)).await {
+            Some(Got::Text(t)) if t.is_empty() || t.starts_with(r##"{"event":"#disconnect""##) => {}
+            Some(Got::Closed(code, _)) => {
+                assert_eq!(
+                    code,
+                    Some(4100),
+                    "the slow-reader close, not a broken stream"
+                );
+                break;
+            }
+            other => panic!("expected the close, got {other:?}"),
+        }
+    }
+}

@@ -17,7 +17,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{sleep_until, Instant, Sleep};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
@@ -103,8 +103,11 @@ pub(crate) async fn run<S>(
         auth: None,
     };
     tracing::debug!(socket = %peer.id, "connected");
-    let end = session.serve(&shutdown).await;
-    session.finish(end).await;
+    // Frames taken from the outbox and not yet written (see `serve`); what is left of
+    // them when the session ends goes to `finish`.
+    let mut pending = VecDeque::new();
+    let end = session.serve(&shutdown, &mut pending).await;
+    session.finish(end, pending).await;
     router::on_disconnect(&hub, &peer);
 }
 
@@ -112,16 +115,20 @@ impl<S> Session<S>
 where
     S: AsyncRead + AsyncWrite + Unpin + Liveness,
 {
-    async fn serve(&mut self, shutdown: &CancellationToken) -> End {
+    async fn serve(
+        &mut self,
+        shutdown: &CancellationToken,
+        pending: &mut VecDeque<Message>,
+    ) -> End {
         // The wake-up futures live across iterations: registering a waiter per message
         // would cost two lock round trips on the hot path.
         let peer = self.peer.clone();
         let mut cancelled = pin!(shutdown.cancelled());
         let mut ready = pin!(peer.outbox.ready());
-        // Frames taken from the outbox and not yet written, with their byte count to
-        // release once flushed. Reading goes on while they are written, so a large
-        // message to a slow reader never stops us hearing that reader (SC§8.3 step 3).
-        let mut pending: VecDeque<Message> = VecDeque::new();
+        // `pending`: frames taken from the outbox and not yet written, with their byte
+        // count to release once flushed. Reading goes on while they are written, so a
+        // large message to a slow reader never stops us hearing that reader (SC§8.3
+        // step 3).
         let mut pending_bytes = 0;
         let mut writing = false;
         loop {
@@ -136,20 +143,20 @@ where
                             return End::Overflow;
                         }
                     } else {
-                        let Some(taken) = take_pending(&peer, &mut pending) else {
+                        let Some(taken) = take_pending(&peer, pending) else {
                             return End::Overflow;
                         };
                         (pending_bytes, writing) = taken;
                     }
                 }
-                io = poll_fn(|cx| drive(&mut self.ws, &mut pending, writing, cx)) => match io {
+                io = poll_fn(|cx| drive(&mut self.ws, pending, writing, cx)) => match io {
                     Io::Written(Ok(())) => {
                         peer.outbox.release(pending_bytes);
                         // The emptied queue's buffer would otherwise stay with an idle
                         // socket until its next frame (the next batch brings its own).
-                        pending = VecDeque::new();
+                        *pending = VecDeque::new();
                         // Frames queued during the write: their wake-up came meanwhile.
-                        let Some(taken) = take_pending(&peer, &mut pending) else {
+                        let Some(taken) = take_pending(&peer, pending) else {
                             return End::Overflow;
                         };
                         (pending_bytes, writing) = taken;
@@ -546,8 +553,8 @@ where
     }
 
     /// Sends our close (after `#disconnect` for sockets that may speak v1) and waits
-    /// briefly for the peer's answer.
-    async fn finish(&mut self, end: End) {
+    /// briefly for the peer's answer. `unwritten`: the frames `serve` had not written.
+    async fn finish(&mut self, end: End, unwritten: VecDeque<Message>) {
         let (code, reason) = match end {
             End::Gone => return,
             End::Close(code, reason) => {
@@ -570,6 +577,11 @@ where
         let ws = &mut self.ws;
         let wants_frame = self.mode.wants_disconnect_frame();
         let close = async move {
+            // A fragmented message already begun must end before anything else is sent
+            // (RFC 6455 §5.4): its remaining frames go first, then the close.
+            for frame in unwritten.into_iter().take_while(is_continuation) {
+                ws.feed(frame).await?;
+            }
             if wants_frame {
                 let reason = (!reason.is_empty()).then_some(reason.as_str());
                 ws.feed(Message::text(encode::disconnect(code, reason)))
@@ -585,6 +597,11 @@ where
         };
         let _ = tokio::time::timeout(CLOSE_WAIT, close).await;
     }
+}
+
+/// Whether `m` continues a fragmented message (see `outbox::Outgoing::Fragmented`).
+fn is_continuation(m: &Message) -> bool {
+    matches!(m, Message::Frame(f) if f.header().opcode == OpCode::Data(Data::Continue))
 }
 
 /// Moves the outbox's frames into `pending`: (their bytes, whether there are any), or
