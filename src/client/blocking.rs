@@ -374,7 +374,8 @@ impl BlockingMonitor {
         &self.monitor
     }
 
-    /// [`MonitorClient::connect`]: waits until connected with `log` subscribed.
+    /// [`MonitorClient::connect`]: waits until connected with `log` subscribed and the
+    /// broadcast `START` queued.
     ///
     /// # Errors
     /// As [`MonitorClient::connect`].

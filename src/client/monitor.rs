@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::app::next;
 use super::error::ClientError;
@@ -52,6 +52,8 @@ pub struct MonitorClient {
     socket: Socket,
     events: tokio::sync::Mutex<mpsc::UnboundedReceiver<MonitorEvent>>,
     options: Arc<MonitorOptions>,
+    /// The connection id whose login and broadcast `START` are done (or failed).
+    announced: watch::Receiver<Option<String>>,
 }
 
 impl MonitorClient {
@@ -65,12 +67,14 @@ impl MonitorClient {
         options.socket.validate()?;
         let socket = Socket::create(&options.url, options.socket.clone())?;
         let (tx, rx) = mpsc::unbounded_channel();
+        let (announce, announced) = watch::channel(None);
         let options = Arc::new(options);
-        tokio::spawn(run(socket.clone(), options.clone(), tx));
+        tokio::spawn(run(socket.clone(), options.clone(), tx, announce));
         Ok(MonitorClient {
             socket,
             events: tokio::sync::Mutex::new(rx),
             options,
+            announced,
         })
     }
 
@@ -79,23 +83,31 @@ impl MonitorClient {
         &self.socket
     }
 
-    /// Waits until connected with `log` subscribed (the broadcast `START` has gone
-    /// out); at once if it is. Returns the socket id.
+    /// Waits until connected with `log` subscribed and the broadcast `START` queued
+    /// on this connection; at once if it is. Returns the socket id.
+    ///
+    /// Waiting for the `START` matters to whoever connects an app next: an app that
+    /// logs in before it would get it late and replay its history a second time.
     ///
     /// # Errors
-    /// As [`Socket::connect`], plus [`ClientError::Remote`] if `log` is refused and
+    /// As [`Socket::connect`], plus [`ClientError::Remote`] if `log` is refused,
     /// [`ClientError::Auth`] when the relay refuses it for want of a valid
-    /// `auth_token`.
+    /// `auth_token`, and [`ClientError::Timeout`] when `within` passes first.
     pub async fn connect(&self, within: Duration) -> Result<String, ClientError> {
         let deadline = tokio::time::Instant::now() + within;
+        let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
         let id = self.socket.connect(within).await?;
-        self.socket
-            .wait_subscribed(
-                "log",
-                deadline.saturating_duration_since(tokio::time::Instant::now()),
-            )
-            .await?;
-        Ok(id)
+        self.socket.wait_subscribed("log", left()).await?;
+        let mut announced = self.announced.clone();
+        let done = async {
+            let seen = announced.wait_for(|a| a.as_deref() == Some(id.as_str()));
+            seen.await.map(drop)
+        };
+        match tokio::time::timeout(left(), done).await {
+            Ok(Ok(_)) => Ok(id),
+            Ok(Err(_)) => Err(ClientError::Closed),
+            Err(_) => Err(ClientError::Timeout(within.as_millis() as u64)),
+        }
     }
 
     /// The next app message or report notification; `None` once closed.
@@ -201,6 +213,7 @@ async fn run(
     socket: Socket,
     options: Arc<MonitorOptions>,
     tx: mpsc::UnboundedSender<MonitorEvent>,
+    announce: watch::Sender<Option<String>>,
 ) {
     let mut states = socket.watch_state();
     let mut log = socket.subscribe("log").ok();
@@ -212,7 +225,7 @@ async fn run(
         let state = states.borrow_and_update().clone();
         match state {
             ConnectionState::Closed => return,
-            ConnectionState::Open { .. } => {
+            ConnectionState::Open { id, .. } => {
                 if let Err(e) = socket.invoke("login", Some("{}")).await {
                     tracing::warn!("monitor login failed: {e}");
                 } else if socket
@@ -222,6 +235,7 @@ async fn run(
                 {
                     let _ = socket.transmit("respond", Some(r#"{"type":"START"}"#));
                 }
+                announce.send_replace(Some(id));
             }
             _ => {}
         }

@@ -22,6 +22,25 @@ def relay() -> Iterator[remotedev.Relay]:
         yield r
 
 
+def connect_monitored(monitor: remotedev.Monitor, app: remotedev.Client, timeout: float = 5.0) -> str:
+    """Connects the monitor, then the app, and waits until the monitor's answer to the
+    app's `START` has reached the app; returns the app's connection id.
+
+    The app replays its history when that `START` arrives, so a test that sends before
+    it would see its messages twice, in an order that depends on timing."""
+    import time
+
+    monitor.connect(timeout)
+    app_id = app.connect(timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"the monitor's START did not reach the app within {timeout} s")
+        if isinstance(app.recv(left), remotedev.Start):
+            return app_id
+
+
 def recv_until(monitor: remotedev.Monitor, kind: str, timeout: float = 5.0) -> remotedev.AppMessage:
     """The next app message of type `kind` (others are skipped)."""
     import time

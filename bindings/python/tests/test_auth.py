@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 
 import remotedev
-from conftest import python_env, recv_until
+from conftest import connect_monitored, python_env, recv_until
 
 KEY = "py-test-key-0123456789"
 
@@ -46,8 +46,7 @@ def test_with_a_token_app_and_monitor_work(auth_relay: remotedev.Relay) -> None:
     with remotedev.Monitor(auth_relay.url, auth_token=token) as monitor, remotedev.Client(
         auth_relay.url, auth_token=token, name="Counter"
     ) as app:
-        monitor.connect(5)
-        app_id = app.connect(5)
+        app_id = connect_monitored(monitor, app)
         app.send({"type": "INCREMENT"}, {"count": 1})
         assert recv_until(monitor, "ACTION").connection_id == app_id
     sock = remotedev.Socket(auth_relay.url, auth_token=token)
@@ -80,8 +79,7 @@ def test_read_only_relay_keeps_commands_from_the_app() -> None:
     with remotedev.Relay(port=0, db=":memory:", read_only=True) as relay, remotedev.Monitor(
         relay.url
     ) as monitor, remotedev.Client(relay.url) as app:
-        monitor.connect(5)
-        app_id = app.connect(5)
+        app_id = connect_monitored(monitor, app)
         monitor.dispatch(app_id, {"type": "JUMP_TO_ACTION", "actionId": 0}, {"count": 0})
         app.send({"type": "INCREMENT"}, {"count": 1})
         assert recv_until(monitor, "ACTION").connection_id == app_id

@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 
 import remotedev
-from conftest import recv_until
+from conftest import connect_monitored, recv_until
 
 
 def _free_port() -> int:
@@ -57,8 +57,7 @@ def test_app_and_monitor_on_different_relays(redis_url: str) -> None:
             assert time.monotonic() < deadline, "relays did not connect to Redis"
             time.sleep(0.02)
         with remotedev.Monitor(b.url) as monitor, remotedev.Client(a.url, name="Counter") as app:
-            monitor.connect(5)
-            app_id = app.connect(5)
+            app_id = connect_monitored(monitor, app)
             app.send({"type": "INCREMENT"}, {"count": 1})
             assert recv_until(monitor, "ACTION").connection_id == app_id
 

@@ -8,13 +8,13 @@ import threading
 import tracemalloc
 
 import remotedev
+from conftest import connect_monitored
 
 
 def test_threads_send_concurrently(relay: remotedev.Relay) -> None:
     threads_n, per_thread = 8, 300
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url, max_age=10) as app:
-        monitor.connect(5)
-        app.connect(5)
+        connect_monitored(monitor, app)
         app.init({"n": 0})
         barrier = threading.Barrier(threads_n)
 
@@ -68,8 +68,7 @@ def test_no_reference_leaks_over_10000_sends(relay: remotedev.Relay) -> None:
 
 def test_no_leaks_receiving_commands(relay: remotedev.Relay) -> None:
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
-        monitor.connect(5)
-        app_id = app.connect(5)
+        app_id = connect_monitored(monitor, app)
 
         def roundtrip(n: int) -> None:
             for i in range(n):

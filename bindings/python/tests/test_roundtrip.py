@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import remotedev
-from conftest import REPO, python_env, recv_until
+from conftest import REPO, connect_monitored, python_env, recv_until
 
 
 def test_relay_properties_and_close() -> None:
@@ -47,8 +47,7 @@ def test_app_monitor_round_trip(relay: remotedev.Relay) -> None:
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(
         relay.url, name="Counter", instance_id="counter-1"
     ) as app:
-        monitor.connect(5)
-        app_id = app.connect(5)
+        app_id = connect_monitored(monitor, app)
         assert app.id == app_id
         assert app.instance_id == "counter-1"
         app.init({"count": 0})
@@ -150,8 +149,7 @@ def test_monitor_on_message_callback(relay: remotedev.Relay) -> None:
             inits.set()
 
     with remotedev.Monitor(relay.url, on_message=on_message) as monitor, remotedev.Client(relay.url) as app:
-        monitor.connect(5)
-        app.connect(5)
+        connect_monitored(monitor, app)
         app.init([1, 2, 3])
         assert inits.wait(5)
 

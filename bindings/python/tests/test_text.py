@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import remotedev
-from conftest import recv_until
+from conftest import connect_monitored, recv_until
 
 CUT = "cut\ud83d"  # what JavaScript's "cut😀".slice(0, 4) gives
 
@@ -25,8 +25,7 @@ def test_lone_surrogates_and_non_finite_floats_go_as_json_stringify_writes_them(
     relay: remotedev.Relay,
 ) -> None:
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
-        monitor.connect(5)
-        app.connect(5)
+        connect_monitored(monitor, app)
 
         app.init({"s": CUT})  # a value: serialised, the surrogate escaped
         init = recv_until(monitor, "INIT")
@@ -61,8 +60,7 @@ def test_text_that_is_not_json_raises_json_error(
     relay: remotedev.Relay, text: str, words: str
 ) -> None:
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
-        monitor.connect(5)
-        app.connect(5)
+        connect_monitored(monitor, app)
         for call in (lambda: app.init(text), lambda: app.send(text, "{}"), lambda: app.send_state(text)):
             with pytest.raises(remotedev.JSONError) as e:
                 call()
@@ -102,8 +100,7 @@ def test_names_with_lone_surrogates_are_refused_and_data_is_escaped(relay: remot
 
 def test_monitor_commands_with_surrogates_and_nan_reach_the_app(relay: remotedev.Relay) -> None:
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
-        monitor.connect(5)
-        app_id = app.connect(5)
+        app_id = connect_monitored(monitor, app)
         monitor.dispatch(app_id, {"type": "JUMP_TO_STATE", "index": math.nan}, {"s": CUT})
         while True:
             command = app.recv(5)
@@ -145,8 +142,7 @@ class Exploding:
 
 def test_values_orjson_writes_and_those_it_leaves_to_the_json_module(relay: remotedev.Relay) -> None:
     with remotedev.Monitor(relay.url) as monitor, remotedev.Client(relay.url) as app:
-        monitor.connect(5)
-        app.connect(5)
+        connect_monitored(monitor, app)
         when = datetime.datetime(2026, 12, 1, 3, 4, 5, tzinfo=datetime.timezone.utc)
         # orjson's own: dataclasses and datetimes, key order kept, compact, UTF-8 as is
         app.init({"z": 1, "todos": [Todo("é😀", False)], "when": when, "a": 1.5})

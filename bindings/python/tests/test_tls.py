@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 import remotedev
-from conftest import REPO, recv_until
+from conftest import REPO, connect_monitored, recv_until
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,7 @@ def test_wss_client_and_monitor_with_the_ca_file(tls_relay: remotedev.Relay, pki
     with remotedev.Monitor(tls_relay.url, ca_file=pki / "ca.pem") as monitor, remotedev.Client(
         tls_relay.url, name="py-tls", ca_pem=(pki / "ca.pem").read_text()
     ) as app:
-        monitor.connect(5)
-        app.connect(5)
+        connect_monitored(monitor, app)
         app.init({"count": 0})
         app.send({"type": "INCREMENT"}, {"count": 1})
         msg = recv_until(monitor, "ACTION")
