@@ -39,7 +39,7 @@ struct Args {
     /// Milliseconds of silence after which a socket is closed (4001); sent to clients.
     #[arg(env = "REMOTEDEV_PING_TIMEOUT", long = "pingTimeout", default_value_t = 20000, value_parser = clap::value_parser!(u64).range(1..))]
     ping_timeout: u64,
-    /// Largest inbound message in bytes; larger ones close the socket with 1009.
+    /// Largest inbound message in bytes (at most 1 GiB); larger ones close the socket with 1009.
     #[arg(env = "REMOTEDEV_MAX_PAYLOAD", long = "maxPayload", default_value_t = 100 * 1024 * 1024)]
     max_payload: usize,
     /// Bytes that may wait for one slow socket before it is closed with 4100.

@@ -11,6 +11,15 @@
 //! bytes too), so it does not count. The relay's pong deadline and the client's
 //! watchdog both take the later of "the last frame" and [`Liveness::last_progress`]
 //! plus the timeout; only the slow-reader budget (4100) drops a live peer.
+//!
+//! The kernel's send buffer grows to several MiB and wakes a blocked writer only once
+//! a third of it or more is free, so a peer reading 128 KiB/s could read for 20 s
+//! without one write making progress. [`keep_unsent_small`] caps the bytes the kernel
+//! holds *unsent* (`TCP_NOTSENT_LOWAT`, [`UNSENT_LOWAT`]); the rest waits in our
+//! outbox, and a write makes progress each time the peer has read about half of that.
+//! Bytes in flight are not capped, so throughput on long links is unchanged. What
+//! stays unobservable is the cap plus the peer's own receive buffer: a peer is seen
+//! alive while it reads at least that much per ping timeout.
 
 use std::io;
 use std::pin::Pin;
@@ -18,6 +27,21 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
+
+/// Unsent bytes the kernel may hold per relay socket (see the module documentation).
+pub(crate) const UNSENT_LOWAT: u32 = 128 * 1024;
+
+/// Sets `TCP_NOTSENT_LOWAT` to [`UNSENT_LOWAT`] where the platform has it (Linux,
+/// Android); elsewhere the send buffer's own wake-ups are all there is. A failure only
+/// costs that precision, so it is logged, not returned.
+pub(crate) fn keep_unsent_small(stream: &tokio::net::TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_notsent_lowat(UNSENT_LOWAT) {
+        tracing::debug!("TCP_NOTSENT_LOWAT not set: {e}");
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = stream;
+}
 
 /// A byte stream that knows when its peer last showed progress.
 pub(crate) trait Liveness {

@@ -90,6 +90,24 @@ pub(crate) fn positive(field: &'static str, d: Duration) -> Result<(), InvalidOp
 }
 
 /// Refuses a zero size or count.
+/// The largest `max_payload` (bytes) a relay or a client accepts: 1 GiB, above the
+/// longest string a JavaScript engine builds (V8: 2^29 − 24 UTF-16 units). The
+/// WebSocket reader reserves a frame's declared length as soon as its header arrives,
+/// so a bound beyond what memory can hold would let one header abort the process.
+pub const MAX_PAYLOAD_LIMIT: usize = 1 << 30;
+
+/// `max_payload` in `1..=MAX_PAYLOAD_LIMIT`.
+pub(crate) fn max_payload(n: usize) -> Result<(), InvalidOption> {
+    nonzero("max_payload", n)?;
+    if n > MAX_PAYLOAD_LIMIT {
+        return Err(InvalidOption::new(
+            "max_payload",
+            format!("must be at most {MAX_PAYLOAD_LIMIT} bytes (1 GiB), got {n}"),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn nonzero(field: &'static str, n: usize) -> Result<(), InvalidOption> {
     if n == 0 {
         Err(InvalidOption::new(field, "must be greater than 0"))

@@ -126,6 +126,14 @@ fn invalid_options_are_refused_with_the_field_named() {
         "invalid option ping_interval: must be less than ping_timeout (20000 ms), got 30000 ms"
     );
     o.ping_interval = Duration::from_secs(1);
+    // Beyond 1 GiB one frame header would make the reader reserve more than memory.
+    o.max_payload = remotedev::options::MAX_PAYLOAD_LIMIT + 1;
+    let e = BlockingRelay::start(o.clone()).err().unwrap();
+    assert_eq!(
+        e.to_string(),
+        "invalid option max_payload: must be at most 1073741824 bytes (1 GiB), got 1073741825"
+    );
+    o.max_payload = remotedev::options::MAX_PAYLOAD_LIMIT;
     o.worker_threads = Some(0);
     assert!(BlockingRelay::start(o).is_err());
 
@@ -144,4 +152,10 @@ fn invalid_options_are_refused_with_the_field_named() {
         "invalid option ack_timeout: must be greater than 0 ms"
     );
     assert!(remotedev::options::size("max_payload", -1).is_err());
+    let mut s = SocketOptions::default();
+    s.max_payload = usize::MAX;
+    assert!(matches!(
+        BlockingSocket::create("ws://127.0.0.1:1/socketcluster/", s),
+        Err(ClientError::InvalidOption(f)) if f.field == "max_payload"
+    ));
 }

@@ -1,5 +1,6 @@
 //! What counts as alive (SC§8.3 step 3, issue 13 kind 1): bytes, not whole frames.
-//! A phone on slow Wi-Fi uploading a large state is never closed for silence.
+//! A phone on slow Wi-Fi uploading a large state is never closed for silence, and
+//! neither is a monitor on a slow link downloading one.
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +8,7 @@ mod common;
 
 use common::{Got, Peer};
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::Message;
@@ -123,6 +124,125 @@ async fn an_upload_trickled_over_four_ping_timeouts_arrives_and_nobody_is_closed
         "the monitor got more or was closed"
     );
     monitor_task.abort();
+    relay.shutdown().await;
+}
+
+/// Complete server frames (unmasked, RFC 6455 §5.2) at the front of `buf`, removed
+/// from it: (FIN, opcode, payload).
+fn take_frames(buf: &mut Vec<u8>) -> Vec<(bool, u8, Vec<u8>)> {
+    let mut frames = Vec::new();
+    loop {
+        if buf.len() < 2 {
+            return frames;
+        }
+        let (fin, opcode) = (buf[0] & 0x80 != 0, buf[0] & 0x0f);
+        let (len, head) = match buf[1] & 0x7f {
+            126 if buf.len() >= 4 => (u16::from_be_bytes([buf[2], buf[3]]) as usize, 4),
+            127 if buf.len() >= 10 => (
+                u64::from_be_bytes(buf[2..10].try_into().unwrap()) as usize,
+                10,
+            ),
+            126 | 127 => return frames,
+            n => (n as usize, 2),
+        };
+        if buf.len() < head + len {
+            return frames;
+        }
+        frames.push((fin, opcode, buf[head..head + len].to_vec()));
+        buf.drain(..head + len);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_read_slowly_over_two_ping_timeouts_arrives_and_the_reader_stays() {
+    let mut options = common::options();
+    options.ping_interval = Duration::from_millis(2000);
+    options.ping_timeout = Duration::from_millis(5000);
+    let relay = common::relay(options).await;
+    let url = relay.url();
+
+    // A monitor on a slow link: it reads 8 KiB every 62.5 ms (128 KiB/s) and answers
+    // each ping when it gets to it, behind the state it is downloading.
+    let monitor = Peer::login(&url, "{}").await;
+    let MaybeTlsStream::Plain(mut tcp) = monitor.ws.into_inner() else {
+        panic!("plain TCP expected");
+    };
+    let mut app = Peer::login(&url, r#""master""#).await;
+    let size = 3 * 512 * 1024;
+    let payload: String = (0..size).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    let data = format!(r#"{{"type":"STATE","id":"big","payload":"{payload}"}}"#);
+    app.send(&format!(r#"{{"event":"log","data":{data}}}"#))
+        .await;
+    let app_task = tokio::spawn(async move {
+        while let Some(got) = app.next_within(Duration::from_secs(60)).await {
+            match got {
+                Got::Text(t) if t == "#1" => app.send("#2").await,
+                Got::Closed(..) => return,
+                _ => {}
+            }
+        }
+    });
+
+    let started = Instant::now();
+    let (mut buf, mut chunk, mut message) = (Vec::new(), vec![0u8; 8 * 1024], Vec::new());
+    let text = 'read: loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut chunk))
+            .await
+            .expect("the relay keeps writing")
+            .expect("the monitor's connection stays open");
+        assert!(
+            n > 0,
+            "the relay closed the monitor after {:?}",
+            started.elapsed()
+        );
+        buf.extend_from_slice(&chunk[..n]);
+        for (fin, opcode, bytes) in take_frames(&mut buf) {
+            match opcode {
+                0x8 => panic!(
+                    "the monitor was closed after {:?}: {:?}",
+                    started.elapsed(),
+                    String::from_utf8_lossy(&bytes)
+                ),
+                0x1 if bytes == b"#1" => tcp.write_all(&masked_text_frame(b"#2")).await.unwrap(),
+                0x1 if bytes.is_empty() => {}
+                0x1 | 0x0 => {
+                    message.extend_from_slice(&bytes);
+                    if fin {
+                        let done = String::from_utf8(std::mem::take(&mut message)).unwrap();
+                        if done.len() > size {
+                            break 'read done;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        tokio::time::sleep(Duration::from_micros(62_500)).await;
+    };
+    let took = started.elapsed();
+    // Over twice the ping timeout, with the pings queued behind the state.
+    assert!(took > Duration::from_secs(10), "{took:?}");
+    let expected = format!(r##"{{"event":"#publish","data":{{"channel":"log","data":{data}}}}}"##);
+    assert!(text == expected, "the state differs (len {})", text.len());
+    // A close would come right behind the message (it is finished first): the reader
+    // answers the queued pings and stays open.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while let Ok(read) = tokio::time::timeout_at(deadline, tcp.read(&mut chunk)).await {
+        let n = read.expect("the monitor's connection stays open");
+        assert!(n > 0, "the relay closed the monitor after the state");
+        buf.extend_from_slice(&chunk[..n]);
+        for (_, opcode, bytes) in take_frames(&mut buf) {
+            match opcode {
+                0x8 => panic!(
+                    "the monitor was closed: {:?}",
+                    String::from_utf8_lossy(&bytes)
+                ),
+                0x1 if bytes == b"#1" => tcp.write_all(&masked_text_frame(b"#2")).await.unwrap(),
+                _ => {}
+            }
+        }
+    }
+    app_task.abort();
     relay.shutdown().await;
 }
 

@@ -27,7 +27,8 @@ pub struct RelayOptions {
     /// Default 10 s.
     pub handshake_timeout: Duration,
     /// Largest inbound message in bytes; a larger one closes the socket with 1009.
-    /// Default 100 MiB, as the reference `ws` server.
+    /// Default 100 MiB, as the reference `ws` server; at most 1 GiB
+    /// ([`MAX_PAYLOAD_LIMIT`](crate::options::MAX_PAYLOAD_LIMIT)).
     pub max_payload: usize,
     /// Bytes that may wait in one socket's outbound queue. A socket that reads so
     /// slowly that more would wait is closed with 4100 so it never holds back the
@@ -115,7 +116,7 @@ impl RelayOptions {
     /// [`InvalidOption`] naming the first bad field: an empty `host`; a zero
     /// `ping_interval`, `ping_timeout`, `handshake_timeout`, `max_payload`,
     /// `outbound_limit`, `pending_limit`, `channel_limit`, `max_request_body` or
-    /// `worker_threads`; a `ping_interval` not below `ping_timeout` (the socket would
+    /// `worker_threads`; a `max_payload` above 1 GiB; a `ping_interval` not below `ping_timeout` (the socket would
     /// be closed before its first ping); `tls_cert` without `tls_key` or the other way
     /// round, or `tls_passphrase` without `tls_key`. (The files themselves are read by
     /// `start`, which fails with [`super::RelayError::Tls`] naming the file.); an
@@ -142,7 +143,7 @@ impl RelayOptions {
             ));
         }
         positive("handshake_timeout", self.handshake_timeout)?;
-        nonzero("max_payload", self.max_payload)?;
+        crate::options::max_payload(self.max_payload)?;
         nonzero("outbound_limit", self.outbound_limit)?;
         nonzero("pending_limit", self.pending_limit)?;
         nonzero("channel_limit", self.channel_limit)?;

@@ -279,6 +279,7 @@ async fn accept_loop(listener: TcpListener, shared: Shared, tls: Option<Arc<TlsS
             },
         };
         let _ = stream.set_nodelay(true);
+        crate::liveness::keep_unsent_small(&stream);
         let service = app.clone();
         let shutdown = shared.shutdown.clone();
         let tls = tls

@@ -43,7 +43,8 @@ pub struct SocketOptions {
     /// Emits held while not connected; beyond it the oldest are dropped (and counted).
     /// Default 1000.
     pub queue_limit: usize,
-    /// Largest inbound message in bytes. Default 100 MiB.
+    /// Largest inbound message in bytes. Default 100 MiB; at most 1 GiB
+    /// ([`MAX_PAYLOAD_LIMIT`](crate::options::MAX_PAYLOAD_LIMIT)).
     pub max_payload: usize,
     /// Opens the byte stream to the relay (plain TCP by default). For `wss://` URLs
     /// the socket runs TLS over it with [`tls`](Self::tls).
@@ -62,14 +63,15 @@ impl SocketOptions {
     ///
     /// # Errors
     /// [`InvalidOption`] naming the first bad field: a zero `ack_timeout`,
-    /// `connect_timeout`, `queue_limit` or `max_payload`, a bad `backoff`, an empty
+    /// `connect_timeout`, `queue_limit` or `max_payload`, a `max_payload` above 1 GiB,
+    /// a bad `backoff`, an empty
     /// `auth_token`, or a `tls.ca_certs` entry that cannot be read or holds no
     /// certificate (`ca_certs`, naming the file).
     pub fn validate(&self) -> Result<(), InvalidOption> {
         positive("ack_timeout", self.ack_timeout)?;
         positive("connect_timeout", self.connect_timeout)?;
         nonzero("queue_limit", self.queue_limit)?;
-        nonzero("max_payload", self.max_payload)?;
+        crate::options::max_payload(self.max_payload)?;
         if self
             .auth_token
             .as_deref()
