@@ -177,3 +177,24 @@ def test_values_orjson_writes_and_those_it_leaves_to_the_json_module(relay: remo
         assert isinstance(info.value.__cause__, RuntimeError)
         app.send({"type": "AFTER"}, {"ok": True})  # and the connection goes on
         assert recv_until(monitor, "ACTION").payload == {"ok": True}
+
+
+def test_deeply_nested_payloads_are_read_or_refused_with_json_error(relay: remotedev.Relay) -> None:
+    # Any app can send a state nested deeper than the json module recurses (~1000).
+    with remotedev.Monitor(relay.url) as monitor, remotedev.Socket(relay.url) as app:
+        monitor.connect(5)
+        app_id = app.connect(5)
+        assert app.invoke("login", "master") == "respond"
+        deep, deeper = "[" * 1020 + "]" * 1020, "[" * 5000 + "]" * 5000
+        app.emit("log", {"type": "ACTION", "id": app_id, "payload": deep, "action": "{}"})
+        got = recv_until(monitor, "ACTION")
+        depth, value = 0, got.payload
+        while value:
+            depth, value = depth + 1, value[0]
+        assert depth == 1019  # read by orjson: the innermost [] is the empty list
+        app.emit("log", {"type": "ACTION", "id": app_id, "payload": deeper, "action": "{}"})
+        with pytest.raises(remotedev.JSONError, match="nested too deeply"):
+            recv_until(monitor, "ACTION")
+        app.emit("log", {"type": "ACTION", "id": app_id, "payload": '{"after":1}', "action": "{}"})
+        assert recv_until(monitor, "ACTION").payload == {"after": 1}  # and it goes on
+

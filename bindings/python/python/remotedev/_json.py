@@ -32,7 +32,7 @@ from typing import Any, Optional, Set
 
 import orjson
 
-from ._errors import InvalidArgumentError
+from ._errors import InvalidArgumentError, JSONError
 
 __all__ = ["RawJSON", "dumps", "dumps_value", "loads"]
 
@@ -159,4 +159,21 @@ def dumps_value(value: Any, what: str = "data") -> Optional[str]:
 
 
 def loads(text: Optional[str]) -> Any:
-    return None if text is None else json.loads(text)
+    """JSON text that came from the core (already valid JSON), parsed.
+
+    The `json` module keeps what JavaScript keeps (lone surrogates, integers beyond 64
+    bits) but recurses once per level and gives up near 1000 levels with a
+    `RecursionError`; any app can send that much nesting inside a string payload.
+    Such text is read by orjson instead, which does not recurse and reads up to 1024
+    levels (integers beyond 64 bits then become floats). Deeper text raises
+    `JSONError`; the connection goes on."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        pass
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as e:
+        raise JSONError(f"JSON nested too deeply to read in Python: {e}") from e

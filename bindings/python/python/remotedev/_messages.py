@@ -3,16 +3,14 @@ receives). The core parses the wire format; these only carry its results."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Dict, Optional, Tuple, Union
 
+from ._json import loads
 from ._remotedev import AppMessageFields, CommandFields
 
 
 
-def _parse(text: Optional[str]) -> Any:
-    return None if text is None else json.loads(text)
 
 
 class _Bare:
@@ -83,7 +81,7 @@ class Action:
     @property
     def value(self) -> Any:
         """`raw` parsed (a `str` of source for the DevTools app)."""
-        return json.loads(self.raw)
+        return loads(self.raw)
 
 
 @dataclass(frozen=True)
@@ -137,13 +135,13 @@ def command_from_fields(f: CommandFields) -> Command:
     if f.raw is not None:
         return Other(f.kind, f.raw)
     if f.kind == "DISPATCH":
-        return Dispatch(_parse(f.action), _parse(f.state), f.action or "null", f.state)
+        return Dispatch(loads(f.action), loads(f.state), f.action or "null", f.state)
     if f.kind == "ACTION":
         return Action(f.action or "null")
     if f.kind == "IMPORT":
-        return Import(_parse(f.state), f.state or "null")
+        return Import(loads(f.state), f.state or "null")
     if f.kind == "SYNC":
-        return Sync(_parse(f.state), f.connection_id, f.state or "null")
+        return Sync(loads(f.state), f.connection_id, f.state or "null")
     if f.kind == "DISCONNECTED":
         return Disconnected(f.connection_id)
     return _BARE.get(f.kind) or Other(f.kind, "null")
@@ -174,7 +172,7 @@ class Report:
 
     @property
     def value(self) -> Any:
-        return json.loads(self.raw)
+        return loads(self.raw)
 
 
 MonitorEvent = Union[AppMessage, Report]
@@ -189,7 +187,7 @@ def event_from_native(item: Union[AppMessageFields, str]) -> MonitorEvent:
         item.connection_id,
         item.instance_id,
         item.name,
-        _parse(item.payload),
-        _parse(item.action),
+        loads(item.payload),
+        loads(item.action),
         item.raw,
     )
