@@ -52,9 +52,43 @@ pub(crate) struct Route {
     pub(crate) role: Option<Role>,
     pub(crate) channels: Vec<Box<str>>,
     /// Data of `sc-<id>` messages that arrived before the socket subscribed.
-    pub(crate) pending: VecDeque<Box<str>>,
+    pub(crate) pending: Pending,
     /// The subscribe grace period passed without a subscription.
     pub(crate) grace_expired: bool,
+}
+
+/// Messages held for a socket until it subscribes (relay spec §4), bounded in count
+/// (`pending_limit`) and in bytes (`outbound_limit`, the budget the socket's outbox
+/// gives them once they are sent): without the byte bound a monitor could park 100
+/// messages of `max_payload` each (10 GiB at the defaults) on a socket that never
+/// subscribes. The oldest go first; the newest always stays, as a single message larger
+/// than the outbox budget is still delivered to an empty outbox.
+#[derive(Default)]
+pub(crate) struct Pending {
+    queue: VecDeque<Box<str>>,
+    bytes: usize,
+}
+
+impl Pending {
+    /// Holds `data`; returns how many older messages were dropped to make room.
+    pub(crate) fn push(&mut self, data: Box<str>, max_count: usize, max_bytes: usize) -> usize {
+        self.bytes += data.len();
+        self.queue.push_back(data);
+        let mut dropped = 0;
+        while self.queue.len() > 1 && (self.queue.len() > max_count || self.bytes > max_bytes) {
+            if let Some(old) = self.queue.pop_front() {
+                self.bytes -= old.len();
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// Everything held, oldest first, leaving nothing.
+    pub(crate) fn take(&mut self) -> VecDeque<Box<str>> {
+        self.bytes = 0;
+        std::mem::take(&mut self.queue)
+    }
 }
 
 impl Route {
@@ -143,7 +177,7 @@ impl Hub {
         for name in route.channels.drain(..) {
             remove_subscriber(&mut channels, &name, peer.key);
         }
-        route.pending.clear();
+        route.pending.take();
     }
 
     pub(crate) fn peer(&self, id: &str) -> Option<Arc<Peer>> {
@@ -276,4 +310,24 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pending;
+
+    #[test]
+    fn pending_messages_are_bounded_in_count_and_bytes_keeping_the_newest() {
+        let mut p = Pending::default();
+        for i in 0..5 {
+            assert_eq!(p.push(format!("{i}").into(), 3, 100), usize::from(i >= 3));
+        }
+        assert_eq!(p.take(), ["2", "3", "4"].map(Box::from));
+        assert_eq!(p.push("x".repeat(60).into(), 100, 100), 0);
+        assert_eq!(p.push("y".repeat(60).into(), 100, 100), 1);
+        assert_eq!(p.push("z".repeat(500).into(), 100, 100), 1);
+        let held = p.take();
+        assert_eq!((held.len(), held[0].len()), (1, 500));
+        assert!(p.take().is_empty());
+    }
 }

@@ -42,7 +42,7 @@ pub struct RelayOptions {
     /// Default 2 s.
     pub subscribe_grace: Duration,
     /// Messages addressed to a socket that are held until it subscribes. Default 100;
-    /// the oldest is dropped beyond it.
+    /// the oldest is dropped beyond it, and beyond `outbound_limit` bytes held.
     pub pending_limit: usize,
     /// Channels one socket may subscribe to. Default 1000 (the reference relay's).
     pub channel_limit: usize,

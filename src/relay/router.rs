@@ -189,11 +189,13 @@ fn deliver_to(hub: &Hub, target: &Peer, channel: &str, data: Option<&str>) {
     } else if route.grace_expired {
         target.send(encode::transmit(role.watch(), Some(data)));
     } else {
-        if route.pending.len() >= hub.options.pending_limit {
-            route.pending.pop_front();
-            tracing::warn!(socket = %target.id, "dropped the oldest message waiting for the socket to subscribe");
+        let o = &hub.options;
+        let dropped = route
+            .pending
+            .push(data.into(), o.pending_limit, o.outbound_limit);
+        if dropped > 0 {
+            tracing::warn!(socket = %target.id, dropped, "dropped the oldest messages waiting for the socket to subscribe");
         }
-        route.pending.push_back(data.into());
     }
 }
 
@@ -214,7 +216,7 @@ pub(crate) fn after_subscribe(
     if channel != role.watch() {
         return;
     }
-    for data in route.pending.drain(..) {
+    for data in route.pending.take() {
         peer.send(encode::publish(channel, Some(&data)));
     }
 }
@@ -228,7 +230,7 @@ pub(crate) fn on_grace_expired(peer: &Peer) {
         return;
     }
     route.grace_expired = true;
-    let pending = std::mem::take(&mut route.pending);
+    let pending = route.pending.take();
     for data in pending {
         peer.send(encode::transmit(role.watch(), Some(&data)));
     }
