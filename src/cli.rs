@@ -411,8 +411,33 @@ fn relay_options(args: &Args) -> Result<RelayOptions, String> {
         cluster: args.cluster.clone(),
         ..RelayOptions::default()
     };
-    options.validate().map_err(|e| e.to_string())?;
+    options.validate().map_err(|e| match flag_of(e.field) {
+        Some(flag) => format!("invalid option {} ({flag}): {}", e.field, e.reason),
+        None => e.to_string(),
+    })?;
     Ok(options)
+}
+
+/// The command-line flag that sets a `RelayOptions` field, so that a refusal names
+/// what the user typed (`invalid option outbound_limit (--maxOutboundBytes): …`).
+fn flag_of(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "host" => "--hostname",
+        "ping_interval" => "--pingInterval",
+        "ping_timeout" => "--pingTimeout",
+        "max_payload" => "--maxPayload",
+        "outbound_limit" => "--maxOutboundBytes",
+        "subscribe_grace" => "--subscribeGraceMs",
+        "max_request_body" => "--maxRequestBody",
+        "allow_origins" => "--allowOrigin",
+        "auth_key" => "--authKey",
+        "tls_cert" => "--cert",
+        "tls_key" => "--key",
+        "tls_passphrase" => "--passphrase",
+        "redis" => "--redis",
+        "cluster" => "--cluster",
+        _ => return None,
+    })
 }
 
 async fn serve(options: RelayOptions, open: bool) -> ExitCode {

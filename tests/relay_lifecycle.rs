@@ -151,6 +151,25 @@ fn cli_rejects_bad_flags() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // Refusals of the options check name the flag the user typed.
+    let out = relay_bin()
+        .args(["--port", "0", "--maxOutboundBytes", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        "remotedev: invalid option outbound_limit (--maxOutboundBytes): must be greater than 0"
+    );
+    let out = relay_bin()
+        .args(["--port", "0"])
+        .env("REMOTEDEV_MAX_PAYLOAD", "2000000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "invalid option max_payload (--maxPayload): must be at most 1073741824 bytes (1 GiB), got 2000000000"
+    ));
 }
 
 /// Every flag has a `REMOTEDEV_*` environment variable, shown in `--help`; a flag on
