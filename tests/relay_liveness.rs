@@ -16,6 +16,27 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const TWO_MIB: usize = 2 * 1024 * 1024;
 
+/// A relay that pings every `interval` ms and closes after `timeout` ms of silence.
+async fn relay_pinging(interval: u64, timeout: u64) -> remotedev::Relay {
+    let mut options = common::options();
+    options.ping_interval = Duration::from_millis(interval);
+    options.ping_timeout = Duration::from_millis(timeout);
+    common::relay(options).await
+}
+
+/// The peer's TCP stream, to write or read raw WebSocket bytes at our own pace.
+fn plain_tcp(peer: Peer) -> tokio::net::TcpStream {
+    let MaybeTlsStream::Plain(tcp) = peer.ws.into_inner() else {
+        panic!("plain TCP expected");
+    };
+    tcp
+}
+
+/// `len` letters, a..z repeated: a large string payload.
+fn letters(len: usize) -> String {
+    (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect()
+}
+
 /// One masked client text frame (RFC 6455 §5.2) holding `payload`.
 fn masked_text_frame(payload: &[u8]) -> Vec<u8> {
     let mask = [0x37u8, 0xfa, 0x21, 0x3d];
@@ -37,19 +58,14 @@ fn masked_text_frame(payload: &[u8]) -> Vec<u8> {
 
 /// A `log` whose payload is a 2 MiB string, as a phone's lifted state upload.
 fn big_log() -> (String, String) {
-    let payload: String = (0..TWO_MIB)
-        .map(|i| (b'a' + (i % 26) as u8) as char)
-        .collect();
+    let payload = letters(TWO_MIB);
     let data = format!(r#"{{"type":"STATE","id":"slowPhone","payload":"{payload}"}}"#);
     (format!(r#"{{"event":"log","data":{data}}}"#), data)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_trickled_over_four_ping_timeouts_arrives_and_nobody_is_closed() {
-    let mut options = common::options();
-    options.ping_interval = Duration::from_millis(2000);
-    options.ping_timeout = Duration::from_millis(5000);
-    let relay = common::relay(options).await;
+    let relay = relay_pinging(2000, 5000).await;
     let url = relay.url();
 
     // A monitor that answers pings and reports every log it gets.
@@ -75,9 +91,7 @@ async fn an_upload_trickled_over_four_ping_timeouts_arrives_and_nobody_is_closed
     });
 
     let app = Peer::login(&url, r#""master""#).await;
-    let MaybeTlsStream::Plain(mut tcp) = app.ws.into_inner() else {
-        panic!("plain TCP expected");
-    };
+    let mut tcp = plain_tcp(app);
     let (frame, data) = big_log();
     let bytes = masked_text_frame(frame.as_bytes());
     // 8 KiB every 80 ms: about 100 KiB/s, so the upload takes about 21 s, four times
@@ -155,10 +169,7 @@ fn take_frames(buf: &mut Vec<u8>) -> Vec<(bool, u8, Vec<u8>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_read_slowly_past_the_ping_timeout_arrives_and_the_reader_stays() {
-    let mut options = common::options();
-    options.ping_interval = Duration::from_millis(4000);
-    options.ping_timeout = Duration::from_millis(10000);
-    let relay = common::relay(options).await;
+    let relay = relay_pinging(4000, 10000).await;
     let url = relay.url();
 
     // A monitor on a slow link: it reads 16 KiB every 62.5 ms (256 KiB/s) and answers
@@ -166,12 +177,10 @@ async fn a_download_read_slowly_past_the_ping_timeout_arrives_and_the_reader_sta
     // cap on unsent bytes the kernel takes the whole state at once, no write makes
     // progress, and the monitor is closed with 4001 after 10 s.
     let monitor = Peer::login(&url, "{}").await;
-    let MaybeTlsStream::Plain(mut tcp) = monitor.ws.into_inner() else {
-        panic!("plain TCP expected");
-    };
+    let mut tcp = plain_tcp(monitor);
     let mut app = Peer::login(&url, r#""master""#).await;
     let size = 3 * 1024 * 1024;
-    let payload: String = (0..size).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    let payload = letters(size);
     let data = format!(r#"{{"type":"STATE","id":"big","payload":"{payload}"}}"#);
     app.send(&format!(r#"{{"event":"log","data":{data}}}"#))
         .await;
@@ -185,13 +194,21 @@ async fn a_download_read_slowly_past_the_ping_timeout_arrives_and_the_reader_sta
         }
     });
 
+    // One reader for the whole test: while the state arrives it reads at 256 KiB/s;
+    // once it is complete it reads at full speed for 3 s more, because a close would
+    // come right behind the message (the message is finished first).
     let started = Instant::now();
     let (mut buf, mut chunk, mut message) = (Vec::new(), vec![0u8; 16 * 1024], Vec::new());
-    let text = 'read: loop {
-        let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut chunk))
-            .await
-            .expect("the relay keeps writing")
-            .expect("the monitor's connection stays open");
+    let mut state: Option<(String, Duration)> = None;
+    let mut after_state = None;
+    loop {
+        let wait =
+            after_state.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(10));
+        let Ok(read) = tokio::time::timeout_at(wait, tcp.read(&mut chunk)).await else {
+            assert!(state.is_some(), "the relay stopped writing");
+            break;
+        };
+        let n = read.expect("the monitor's connection stays open");
         assert!(
             n > 0,
             "the relay closed the monitor after {:?}",
@@ -207,53 +224,36 @@ async fn a_download_read_slowly_past_the_ping_timeout_arrives_and_the_reader_sta
                 ),
                 0x1 if bytes == b"#1" => tcp.write_all(&masked_text_frame(b"#2")).await.unwrap(),
                 0x1 if bytes.is_empty() => {}
-                0x1 | 0x0 => {
+                0x1 | 0x0 if state.is_none() => {
                     message.extend_from_slice(&bytes);
                     if fin {
                         let done = String::from_utf8(std::mem::take(&mut message)).unwrap();
                         if done.len() > size {
-                            break 'read done;
+                            state = Some((done, started.elapsed()));
+                            after_state =
+                                Some(tokio::time::Instant::now() + Duration::from_secs(3));
                         }
                     }
                 }
                 _ => {}
             }
         }
-        tokio::time::sleep(Duration::from_micros(62_500)).await;
-    };
-    let took = started.elapsed();
+        if state.is_none() {
+            tokio::time::sleep(Duration::from_micros(62_500)).await;
+        }
+    }
+    let (text, took) = state.expect("the state arrived");
     // Longer than the ping timeout, with the pings queued behind the state.
     assert!(took > Duration::from_secs(11), "{took:?}");
     let expected = format!(r##"{{"event":"#publish","data":{{"channel":"log","data":{data}}}}}"##);
     assert!(text == expected, "the state differs (len {})", text.len());
-    // A close would come right behind the message (it is finished first): the reader
-    // answers the queued pings and stays open.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
-    while let Ok(read) = tokio::time::timeout_at(deadline, tcp.read(&mut chunk)).await {
-        let n = read.expect("the monitor's connection stays open");
-        assert!(n > 0, "the relay closed the monitor after the state");
-        buf.extend_from_slice(&chunk[..n]);
-        for (_, opcode, bytes) in take_frames(&mut buf) {
-            match opcode {
-                0x8 => panic!(
-                    "the monitor was closed: {:?}",
-                    String::from_utf8_lossy(&bytes)
-                ),
-                0x1 if bytes == b"#1" => tcp.write_all(&masked_text_frame(b"#2")).await.unwrap(),
-                _ => {}
-            }
-        }
-    }
     app_task.abort();
     relay.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_peer_is_still_closed_with_4001() {
-    let mut options = common::options();
-    options.ping_interval = Duration::from_millis(200);
-    options.ping_timeout = Duration::from_millis(600);
-    let relay = common::relay(options).await;
+    let relay = relay_pinging(200, 600).await;
     let mut peer = Peer::connect(&relay.url()).await;
     let started = Instant::now();
     let (code, _) = peer.closed().await;
@@ -264,14 +264,9 @@ async fn a_silent_peer_is_still_closed_with_4001() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_stops_mid_frame_is_closed_with_4001() {
-    let mut options = common::options();
-    options.ping_interval = Duration::from_millis(200);
-    options.ping_timeout = Duration::from_millis(600);
-    let relay = common::relay(options).await;
+    let relay = relay_pinging(200, 600).await;
     let peer = Peer::connect(&relay.url()).await;
-    let MaybeTlsStream::Plain(mut tcp) = peer.ws.into_inner() else {
-        panic!("plain TCP expected");
-    };
+    let mut tcp = plain_tcp(peer);
     let (frame, _) = big_log();
     let bytes = masked_text_frame(frame.as_bytes());
     tcp.write_all(&bytes[..64 * 1024]).await.unwrap();
